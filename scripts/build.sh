@@ -1,0 +1,14 @@
+#!/usr/bin/env bash
+# Configures and builds one flavour: scripts/build.sh [debug|asan|release] (default asan).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+flavour=${1:-asan}
+case "$flavour" in
+  asan) args=(-DCMAKE_BUILD_TYPE=Debug -DMESHROUTE_SANITIZE=ON -DMESHROUTE_BENCH=OFF) ;;
+  debug) args=(-DCMAKE_BUILD_TYPE=Debug) ;;
+  release) args=(-DCMAKE_BUILD_TYPE=Release -DMESHROUTE_TESTS=OFF) ;;
+  *) echo "usage: scripts/build.sh [debug|asan|release]" >&2; exit 2 ;;
+esac
+werror=OFF; [ "${CI:-}" = "true" ] && werror=ON
+cmake -S . -B "build/$flavour" -G Ninja -DMESHROUTE_WERROR=$werror "${args[@]}" >/dev/null
+cmake --build "build/$flavour" -j "$(nproc)"

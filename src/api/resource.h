@@ -1,0 +1,101 @@
+// One Kubernetes-style object read from a file: its type, metadata, where it came from, the
+// decoded spec, and the problems decoding found. Resources are values; the loader makes them.
+#pragma once
+
+#include <string>
+#include <variant>
+
+#include "api/model/common.h"
+#include "api/model/destination_rule.h"
+#include "api/model/gateway.h"
+#include "api/model/kubernetes.h"
+#include "api/model/service_entry.h"
+#include "api/model/sidecar.h"
+#include "api/model/virtual_service.h"
+#include "api/model/workload_entry.h"
+#include "core/diagnostic.h"
+
+namespace meshroute::api {
+
+// Kubernetes objects, decoded from the document root (their interesting fields are not all
+// under spec).
+struct K8sNamespace : Message {
+  static constexpr bool kOpenSchema = true;
+};
+template <class V>
+void describe(V&, K8sNamespace&) {}
+
+struct K8sService : Message {
+  static constexpr bool kOpenSchema = true;
+  ServiceSpec spec;
+};
+template <class V>
+void describe(V& v, K8sService& m) {
+  v("spec", m.spec);
+}
+
+struct K8sPod : Message {
+  static constexpr bool kOpenSchema = true;
+  PodSpec spec;
+  PodStatus status;
+};
+template <class V>
+void describe(V& v, K8sPod& m) {
+  v("spec", m.spec);
+  v("status", m.status);
+}
+
+struct K8sDeployment : Message {
+  static constexpr bool kOpenSchema = true;
+  DeploymentSpec spec;
+};
+template <class V>
+void describe(V& v, K8sDeployment& m) {
+  v("spec", m.spec);
+}
+
+struct K8sEndpoints : Message {
+  static constexpr bool kOpenSchema = true;
+  std::vector<EndpointSubset> subsets;
+};
+template <class V>
+void describe(V& v, K8sEndpoints& m) {
+  v("subsets", m.subsets);
+}
+
+struct K8sEndpointSlice : Message {
+  static constexpr bool kOpenSchema = true;
+  std::string address_type;
+  std::vector<SliceEndpoint> endpoints;
+  std::vector<EndpointPort> ports;
+};
+template <class V>
+void describe(V& v, K8sEndpointSlice& m) {
+  v("addressType", m.address_type);
+  v("endpoints", m.endpoints);
+  v("ports", m.ports);
+}
+
+using Spec = std::variant<std::monostate, VirtualService, DestinationRule, Gateway, ServiceEntry,
+                          Sidecar, WorkloadEntry, WorkloadGroup, K8sNamespace, K8sService, K8sPod,
+                          K8sDeployment, K8sEndpoints, K8sEndpointSlice>;
+
+struct Resource {
+  std::string api_version;  // as written, e.g. "networking.istio.io/v1beta1"
+  std::string group;        // "networking.istio.io", "" for core Kubernetes kinds
+  std::string version;      // "v1beta1"
+  std::string kind;         // "VirtualService"
+  ObjectMeta meta;          // meta.namespace_ is "default" when the document names none
+  std::string file;
+  Mark mark;  // where the document starts
+  Spec spec;
+  core::Diagnostics decode_diagnostics;  // schema problems: types, unknown fields, enums
+
+  template <class T>
+  [[nodiscard]] const T* as() const {
+    return std::get_if<T>(&spec);
+  }
+  [[nodiscard]] bool isIstio() const { return group == "networking.istio.io"; }
+};
+
+}  // namespace meshroute::api

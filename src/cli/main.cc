@@ -1,0 +1,21 @@
+// meshroute: Istio traffic management. This file wires subcommands only.
+#include <CLI/CLI.hpp>
+
+#include "cli/validate_command.h"
+
+int main(int argc, char** argv) {
+  CLI::App app{
+      "meshroute: Istio's traffic management (VirtualService, DestinationRule, Gateway,\n"
+      "ServiceEntry, Sidecar, WorkloadEntry) as offline tools and a proxy."};
+  app.require_subcommand(1);
+  app.set_version_flag("--version", "meshroute 0.1.0");
+  int exit_code = 0;
+  meshroute::cli::addValidateCommand(app, exit_code);
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    int rc = app.exit(e);
+    return rc == 0 ? 0 : 2;
+  }
+  return exit_code;
+}
