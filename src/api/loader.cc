@@ -22,6 +22,7 @@ struct KindInfo {
   std::vector<std::string_view> versions;
   bool istio;
   DecodeFn decode;
+  bool spec_required = false;  // the CRD lists spec as required
 };
 
 template <class T>
@@ -47,12 +48,13 @@ const std::vector<KindInfo>& kinds() {
       {"networking.istio.io", "DestinationRule", kIstioVersions, true,
        decodeIstioSpec<DestinationRule>},
       {"networking.istio.io", "Gateway", kIstioVersions, true, decodeIstioSpec<Gateway>},
-      {"networking.istio.io", "ServiceEntry", kIstioVersions, true, decodeIstioSpec<ServiceEntry>},
+      {"networking.istio.io", "ServiceEntry", kIstioVersions, true, decodeIstioSpec<ServiceEntry>,
+       true},
       {"networking.istio.io", "Sidecar", kIstioVersions, true, decodeIstioSpec<Sidecar>},
-      {"networking.istio.io", "WorkloadEntry", kIstioVersions, true,
-       decodeIstioSpec<WorkloadEntry>},
-      {"networking.istio.io", "WorkloadGroup", kIstioVersions, true,
-       decodeIstioSpec<WorkloadGroup>},
+      {"networking.istio.io", "WorkloadEntry", kIstioVersions, true, decodeIstioSpec<WorkloadEntry>,
+       true},
+      {"networking.istio.io", "WorkloadGroup", kIstioVersions, true, decodeIstioSpec<WorkloadGroup>,
+       true},
       {"", "Namespace", {"v1"}, false, decodeKubeObject<K8sNamespace>},
       {"", "Service", {"v1"}, false, decodeKubeObject<K8sService>},
       {"", "Pod", {"v1"}, false, decodeKubeObject<K8sPod>},
@@ -146,7 +148,11 @@ void loadObject(const Node& root, const std::string& file, LoadResult& out,
       }
     }
   }
-  info->decode(root, root.find("spec"), res);
+  const Node* spec = root.find("spec");
+  if (info->spec_required && (spec == nullptr || spec->isNull())) {
+    dec.error(root.mark, "spec", "Required value");
+  }
+  info->decode(root, spec, res);
   out.resources.push_back(std::move(res));
 }
 
@@ -175,6 +181,11 @@ void loadFile(const std::string& path, LoadResult& out, const LoadOptions& optio
 }
 
 }  // namespace
+
+void loadDocument(const Node& root, const std::string& file, LoadResult& out,
+                  const LoadOptions& options) {
+  loadObject(root, file, out, options, 0);
+}
 
 void loadText(std::string_view text, const std::string& file, LoadResult& out,
               const LoadOptions& options) {

@@ -35,6 +35,10 @@ LoadResult loadPaths(const std::vector<std::string>& paths, const LoadOptions& o
 void loadText(std::string_view text, const std::string& file, LoadResult& out,
               const LoadOptions& options = {});
 
+// Loads one already-parsed document (a single object or a List).
+void loadDocument(const Node& root, const std::string& file, LoadResult& out,
+                  const LoadOptions& options = {});
+
 // The kinds meshroute decodes, as "group/Kind" (group empty for core Kubernetes kinds).
 std::vector<std::string> knownKinds();
 

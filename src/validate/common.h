@@ -46,8 +46,13 @@ Error validateWeight(int32_t weight);  // >= 0
 // --- Ports and protocols ---
 Error validatePortName(std::string_view name);
 Error validateProtocol(std::string_view protocol);  // Istio's protocol names, case-insensitive
-// Istio's protocol.Parse result, upper-case canonical name, or "" when unsupported.
+// Istio's protocol.Parse result: its canonical name ("HTTP", "GRPC-Web", "Mongo"...), or ""
+// when unsupported. The predicates below take that canonical name.
 std::string parseProtocol(std::string_view protocol);
+bool isHTTPProtocol(std::string_view canonical);   // HTTP, HTTP2, HTTP_PROXY, GRPC, GRPC-Web
+bool isHTTP2Protocol(std::string_view canonical);  // HTTP2, GRPC, GRPC-Web
+bool isTCPProtocol(std::string_view canonical);    // TCP, HTTPS, TLS, Mongo, Redis, MySQL
+bool isTLSProtocol(std::string_view canonical);    // HTTPS, TLS
 
 // --- Headers (header names in matches and operations, header values) ---
 Error validateHTTPHeaderName(std::string_view name);  // RFC 7230 token

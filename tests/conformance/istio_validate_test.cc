@@ -10,6 +10,7 @@
 #include <sstream>
 
 #include "api/loader.h"
+#include "api/yaml_reader.h"
 #include "conformance_util.h"
 #include "validate/validate.h"
 
@@ -90,6 +91,72 @@ TEST(IstioValidateConformance, CasesGetIstiosVerdict) {
   EXPECT_GE(outcome.passed, testing::floorFor("istio-validate/cases"));
   RecordProperty("passed", outcome.passed);
   RecordProperty("total", outcome.total);
+}
+
+// Istio's CRD-layer files (istio-validate/<kind>-valid.yaml and -invalid.yaml, copies of
+// pkg/config/validation/testdata/crds): documents of a -valid file must have no error; those of
+// an -invalid file must be rejected, and where the document's `_err` names Kubernetes' error
+// ("spec.hosts: Required value" or a CEL message) the same field or text must be reported.
+bool matchesExpectedError(const core::Diagnostics& diags, const std::string& want) {
+  std::string path;
+  if (auto colon = want.find(": "); colon != std::string::npos && want.starts_with("spec")) {
+    path = want.substr(0, colon);
+  }
+  for (const auto& d : diags.items()) {
+    if (d.level != core::Level::kError) continue;
+    std::string full = d.field + ": " + d.message;
+    if (full.find(want) != std::string::npos) return true;
+    if (!path.empty() && (d.field == path || d.field.starts_with(path + "."))) return true;
+  }
+  return false;
+}
+
+TEST(IstioValidateConformance, CrdFilesGetKubernetesVerdict) {
+  fs::path dir = testing::sharedDir();
+  if (dir.empty()) GTEST_SKIP() << "../shared/conformance not found";
+  Outcome outcome;
+  std::vector<fs::path> files;
+  for (const auto& e : fs::directory_iterator(dir / "conformance/istio-validate")) {
+    if (e.path().extension() == ".yaml") files.push_back(e.path());
+  }
+  std::sort(files.begin(), files.end());
+  for (const auto& file : files) {
+    bool want_invalid = file.stem().string().ends_with("-invalid");
+    core::Diagnostics parse;
+    auto docs = api::readDocuments(readFile(file), file.filename().string(), parse);
+    EXPECT_FALSE(parse.hasErrors()) << file;
+    for (auto& doc : docs) {
+      std::string want_err;
+      if (doc.root.isMap()) {
+        auto& entries = doc.root.entries;
+        for (auto it = entries.begin(); it != entries.end(); ++it) {
+          if (it->key == "_err") {
+            want_err = it->value.scalar;
+            entries.erase(it);
+            break;
+          }
+        }
+      }
+      api::LoadResult loaded;
+      api::loadDocument(doc.root, file.filename().string(), loaded);
+      core::Diagnostics diags = loaded.diagnostics;
+      for (const auto& res : loaded.resources) validate::validateResource(res, diags);
+      ++outcome.total;
+      bool ok = want_invalid ? diags.hasErrors() : !diags.hasErrors();
+      if (ok && want_invalid && !want_err.empty()) ok = matchesExpectedError(diags, want_err);
+      if (ok) {
+        ++outcome.passed;
+      } else {
+        outcome.failures.push_back(fmt::format(
+            "{} document {} (line {}): want {} \"{}\", got: {}", file.filename().string(),
+            doc.index, doc.root.mark.line, want_invalid ? "invalid" : "valid", want_err,
+            joined(diags, core::Level::kError)));
+      }
+    }
+  }
+  for (const auto& f : outcome.failures) std::cout << "FAIL " << f << "\n";
+  std::cout << fmt::format("istio-validate/crds: {} of {} pass\n", outcome.passed, outcome.total);
+  EXPECT_GE(outcome.passed, testing::floorFor("istio-validate/crds"));
 }
 
 }  // namespace
