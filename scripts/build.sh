@@ -6,7 +6,7 @@ flavour=${1:-asan}
 case "$flavour" in
   asan) args=(-DCMAKE_BUILD_TYPE=Debug -DMESHROUTE_SANITIZE=ON -DMESHROUTE_BENCH=OFF) ;;
   debug) args=(-DCMAKE_BUILD_TYPE=Debug) ;;
-  release) args=(-DCMAKE_BUILD_TYPE=Release -DMESHROUTE_TESTS=OFF) ;;
+  release) args=(-DCMAKE_BUILD_TYPE=Release -DMESHROUTE_TESTS=OFF -DMESHROUTE_BENCH=ON) ;;
   *) echo "usage: scripts/build.sh [debug|asan|release]" >&2; exit 2 ;;
 esac
 werror=OFF; [ "${CI:-}" = "true" ] && werror=ON

@@ -4,8 +4,8 @@
 set -euo pipefail
 packages=(
   cmake ninja-build g++ clang-14 libclang-rt-14-dev clang-format clang-tidy
-  libboost1.81-dev libnghttp2-dev libssl-dev libyaml-cpp-dev libre2-dev
-  libfmt-dev libspdlog-dev nlohmann-json3-dev libcli11-dev libxxhash-dev libc-ares-dev
+  libboost1.81-dev libnghttp2-dev libssl-dev libre2-dev
+  libyaml-dev libfmt-dev libspdlog-dev nlohmann-json3-dev libcli11-dev libxxhash-dev libc-ares-dev
   libgtest-dev libgmock-dev libbenchmark-dev curl python3 git
 )
 missing=()

@@ -189,8 +189,8 @@ void loadDocument(const Node& root, const std::string& file, LoadResult& out,
 
 void loadText(std::string_view text, const std::string& file, LoadResult& out,
               const LoadOptions& options) {
-  auto docs = readDocuments(text, file, out.diagnostics, options.limits);
-  for (const auto& doc : docs) loadObject(doc.root, file, out, options, 0);
+  forEachDocument(text, file, out.diagnostics, options.limits,
+                  [&](Document&& doc) { loadObject(doc.root, file, out, options, 0); });
 }
 
 LoadResult loadPaths(const std::vector<std::string>& paths, const LoadOptions& options) {

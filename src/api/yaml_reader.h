@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstddef>
+#include <functional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -26,8 +27,13 @@ struct Document {
   size_t index = 0;  // 0-based position in the file's document stream
 };
 
+// Parses `text` and hands each document to `sink` as soon as it is complete, so only one
+// document tree is in memory at a time. Problems go to `diags` against `file`; a syntax error
+// ends the stream, reported with the parser's line and column.
+void forEachDocument(std::string_view text, const std::string& file, core::Diagnostics& diags,
+                     const ReaderLimits& limits, const std::function<void(Document&&)>& sink);
+
 // Parses `text`; problems go to `diags` against `file` and the documents read are returned.
-// A syntax error ends the stream, reported with the parser's line and column.
 std::vector<Document> readDocuments(std::string_view text, const std::string& file,
                                     core::Diagnostics& diags, const ReaderLimits& limits = {});
 

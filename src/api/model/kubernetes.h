@@ -21,7 +21,7 @@ struct NamespaceSpec : Message {
 template <class V>
 void describe(V&, NamespaceSpec&) {}
 
-struct ServicePort : Message {
+struct K8sServicePort : Message {
   static constexpr bool kOpenSchema = true;
   std::string name;
   std::string protocol;
@@ -31,7 +31,7 @@ struct ServicePort : Message {
   int32_t node_port = 0;
 };
 template <class V>
-void describe(V& v, ServicePort& m) {
+void describe(V& v, K8sServicePort& m) {
   v("name", m.name);
   v("protocol", m.protocol);
   v("appProtocol", m.app_protocol);
@@ -44,7 +44,7 @@ struct ServiceSpec : Message {
   static constexpr bool kOpenSchema = true;
   std::string type;
   StringMap selector;
-  std::vector<ServicePort> ports;
+  std::vector<K8sServicePort> ports;
   std::string cluster_ip;
   std::vector<std::string> cluster_ips;
   std::string external_name;
