@@ -1,9 +1,23 @@
 #!/usr/bin/env bash
 # The README's main command: installs, builds (release) and runs the demo. Until the proxy
-# exists, the demo validates the bundled examples.
+# exists (issue 4), the demo validates the bundled examples and shows what a rejected config
+# looks like.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/install-deps.sh
 bash scripts/build.sh release
-echo "== meshroute validate -f examples/"
-build/release/meshroute validate -f examples/
+bin=build/release/meshroute
+echo
+echo "== meshroute validate -f examples/reviews.yaml -f examples/ratings.yaml"
+"$bin" validate -f examples/reviews.yaml -f examples/ratings.yaml
+echo
+echo "== meshroute validate -f examples/mistakes/   (each mistake at file:line:column, exit 1)"
+set +e
+"$bin" validate -f examples/mistakes/
+rc=$?
+set -e
+[ "$rc" -eq 1 ] || { echo "expected exit code 1, got $rc" >&2; exit 1; }
+echo
+echo "== meshroute validate -f examples/reviews.yaml -o json   (first resource)"
+"$bin" validate -f examples/reviews.yaml -o json | python3 -c \
+  'import json,sys; r=json.load(sys.stdin)["resources"][0]; print(json.dumps(r, indent=2))'

@@ -17,6 +17,9 @@ ctest --test-dir build/asan --output-on-failure -j "$(nproc)" --timeout 600
 echo "== format"
 bash scripts/check-format.sh
 
+echo "== lint (clang-tidy)"
+bash scripts/check-tidy.sh build/asan
+
 if [ -f scripts/fuzz.sh ]; then
   echo "== fuzz (short budget)"
   bash scripts/fuzz.sh 30

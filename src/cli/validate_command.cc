@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <iostream>
 #include <memory>
 #include <nlohmann/json.hpp>
@@ -92,11 +93,20 @@ int run(const Options& opts) {
     ++counts[static_cast<int>(v.verdict)];
     std::string subject =
         fmt::format("{} {}/{}", v.res->kind, v.res->meta.namespace_, v.res->meta.name);
-    for (const auto& d : v.diags.items()) std::cout << formatFinding(d, subject) << "\n";
+    // Sorted by position so a file reads top to bottom; errors first on the same spot.
+    std::vector<const core::Diagnostic*> sorted;
+    for (const auto& d : v.diags.items()) sorted.push_back(&d);
+    std::stable_sort(sorted.begin(), sorted.end(), [](const auto* a, const auto* b) {
+      if (a->mark.line != b->mark.line) return a->mark.line < b->mark.line;
+      if (a->mark.column != b->mark.column) return a->mark.column < b->mark.column;
+      return a->level > b->level;
+    });
+    for (const auto* d : sorted) std::cout << formatFinding(*d, subject) << "\n";
   }
   if (!opts.quiet) {
-    std::cout << fmt::format("{} resources: {} valid, {} valid with warnings, {} invalid\n",
-                             verdicts.size(), counts[0], counts[1], counts[2]);
+    std::cout << fmt::format("{} resource{}: {} valid, {} valid with warnings, {} invalid\n",
+                             verdicts.size(), verdicts.size() == 1 ? "" : "s", counts[0], counts[1],
+                             counts[2]);
   }
   return code;
 }
