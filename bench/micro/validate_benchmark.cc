@@ -21,9 +21,9 @@ void BM_LoadAndValidate(benchmark::State& state) {
     benchmark::DoNotOptimize(out);
   }
   state.counters["resources"] = static_cast<double>(resources);
-  state.counters["resources_per_s"] = benchmark::Counter(
-      static_cast<double>(resources) * static_cast<double>(state.iterations()),
-      benchmark::Counter::kIsRate);
+  state.counters["resources_per_s"] =
+      benchmark::Counter(static_cast<double>(resources) * static_cast<double>(state.iterations()),
+                         benchmark::Counter::kIsRate);
   state.SetBytesProcessed(static_cast<int64_t>(corpus.size()) * state.iterations());
 }
 BENCHMARK(BM_LoadAndValidate)->Arg(100)->Arg(10000)->Unit(benchmark::kMillisecond);
