@@ -1,0 +1,2 @@
+// Placeholder until issue 3 lands.
+#include "registry/registry.h"

@@ -1,0 +1,47 @@
+// The immutable, indexed, compiled view of a whole configuration: registry, VirtualServices by
+// host with their compiled matchers, DestinationRules. Built once per config change on the
+// config thread; shared read-only (std::shared_ptr<const Snapshot>) by every reader.
+//
+//   core::Diagnostics diags;
+//   auto snap = Snapshot::build(std::move(resources), mesh, diags);
+//   Decision d = snap->decide(proxy, request);
+#pragma once
+
+#include <memory>
+#include <vector>
+
+#include "api/resource.h"
+#include "core/diagnostic.h"
+#include "registry/registry.h"
+#include "routing/decision.h"
+#include "routing/destination.h"
+#include "routing/request.h"
+
+namespace meshroute::routing {
+
+class Snapshot {
+ public:
+  // Takes the resources (already validated or not: invalid ones are skipped with a diagnostic).
+  static std::shared_ptr<const Snapshot> build(std::vector<api::Resource> resources,
+                                               const MeshConfig& mesh, core::Diagnostics& diags);
+
+  // The full decision for `request` arriving at `proxy`, with its trace. Pure and thread-safe.
+  [[nodiscard]] Decision decide(const Proxy& proxy, const Request& request) const;
+
+  [[nodiscard]] const std::vector<api::Resource>& resources() const { return resources_; }
+  [[nodiscard]] const registry::Registry& registry() const { return registry_; }
+  [[nodiscard]] const DestinationIndex& destinations() const { return *destinations_; }
+  [[nodiscard]] const MeshConfig& mesh() const { return mesh_; }
+  ~Snapshot();
+
+ private:
+  Snapshot() = default;
+  struct Compiled;  // route tables, owned by the routing implementation
+  std::vector<api::Resource> resources_;
+  MeshConfig mesh_;
+  registry::Registry registry_;
+  std::shared_ptr<const DestinationIndex> destinations_;
+  std::unique_ptr<Compiled> compiled_;
+};
+
+}  // namespace meshroute::routing
