@@ -173,6 +173,7 @@ void loadFile(const std::string& path, LoadResult& out, const LoadOptions& optio
   std::ifstream in(path, std::ios::binary);
   if (!in) {
     out.diagnostics.error(path, {}, "", "cannot read file");
+    ++out.io_errors;
     return;
   }
   std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
@@ -211,6 +212,7 @@ LoadResult loadPaths(const std::vector<std::string>& paths, const LoadOptions& o
     auto status = fs::status(path, ec);
     if (ec || !fs::exists(status)) {
       out.diagnostics.error(path, {}, "", "no such file or directory");
+      ++out.io_errors;
       continue;
     }
     if (fs::is_directory(status)) {

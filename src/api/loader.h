@@ -22,6 +22,7 @@ struct LoadResult {
   // and info notes for skipped kinds.
   core::Diagnostics diagnostics;
   size_t files_read = 0;
+  size_t io_errors = 0;  // paths that do not exist or cannot be read
 };
 
 struct LoadOptions {

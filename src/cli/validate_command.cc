@@ -46,7 +46,7 @@ int run(const Options& opts) {
   bool invalid = file_errors;
   for (const auto& v : verdicts) invalid = invalid || v.verdict == validate::Verdict::kInvalid;
   int code = invalid ? 1 : 0;
-  if (loaded.files_read == 0 && file_errors) code = 2;  // nothing could be read at all
+  if (loaded.io_errors > 0) code = 2;  // a path that does not exist or cannot be read
 
   if (opts.output == "json") {
     nlohmann::json out;

@@ -61,5 +61,63 @@ class ValidateCommand(unittest.TestCase):
         self.assertIn("skipped", out)
 
 
+class HostileInput(unittest.TestCase):
+    """Bad input never crashes or hangs: a clear error and exit 1, in bounded time."""
+
+    def check_rejected(self, path, needle):
+        code, out, err = run("validate", "-f", path, timeout=30)
+        self.assertEqual(code, 1, out + err)
+        self.assertIn(needle, out)
+
+    def test_hundred_megabyte_file(self):
+        d = tempfile.mkdtemp()
+        path = os.path.join(d, "huge.yaml")
+        with open(path, "wb") as f:
+            f.truncate(100 * 1024 * 1024)  # sparse: 100 MiB of NULs without writing them
+        self.check_rejected(path, "over the")
+
+    def test_alias_bomb(self):
+        lines = ["a: &a [x, x, x, x, x, x, x, x, x, x]"]
+        prev = "a"
+        for c in "bcdefghijk":
+            lines.append(f"{c}: &{c} [" + ", ".join(["*" + prev] * 10) + "]")
+            prev = c
+        d = tempfile.mkdtemp()
+        path = os.path.join(d, "bomb.yaml")
+        with open(path, "w") as f:
+            f.write("\n".join(lines) + "\n")
+        self.check_rejected(path, "alias bomb")
+
+    def test_deep_nesting(self):
+        d = tempfile.mkdtemp()
+        path = os.path.join(d, "deep.yaml")
+        with open(path, "w") as f:
+            f.write("[" * 100000)
+        code, out, _ = run("validate", "-f", path, timeout=30)
+        self.assertEqual(code, 1, out)
+        self.assertIn("error", out)
+
+    def test_binary_junk(self):
+        d = tempfile.mkdtemp()
+        path = os.path.join(d, "junk.yaml")
+        with open(path, "wb") as f:
+            f.write(bytes(range(1, 256)) * 64)
+        code, out, _ = run("validate", "-f", path, timeout=30)
+        self.assertEqual(code, 1, out)
+
+    def test_wrong_types_are_reported_not_fatal(self):
+        d = tempfile.mkdtemp()
+        path = os.path.join(d, "types.yaml")
+        with open(path, "w") as f:
+            f.write("apiVersion: networking.istio.io/v1\nkind: VirtualService\n"
+                    "metadata: {name: v}\nspec:\n  hosts: reviews\n  http: {a: 1}\n")
+        code, out, _ = run("validate", "-f", path, "-o", "json")
+        self.assertEqual(code, 1, out)
+        errs = json.loads(out)["resources"][0]["errors"]
+        fields = {e["field"] for e in errs}
+        self.assertIn("spec.hosts", fields)
+        self.assertIn("spec.http", fields)
+
+
 if __name__ == "__main__":
     unittest.main(argv=[sys.argv[0], "-v"])
