@@ -136,10 +136,10 @@ class Decoder {
       readUint64(n, path, out);
     } else if constexpr (std::is_integral_v<F>) {
       int64_t v = 0;
-      constexpr std::string_view type_name =
+      constexpr std::string_view kTypeName =
           std::is_signed_v<F> ? (sizeof(F) == 8 ? "int64" : "int32") : "uint32";
       if (readInt(n, path, static_cast<int64_t>(std::numeric_limits<F>::min()),
-                  static_cast<int64_t>(std::numeric_limits<F>::max()), v, type_name)) {
+                  static_cast<int64_t>(std::numeric_limits<F>::max()), v, kTypeName)) {
         out = static_cast<F>(v);
       }
     } else if constexpr (std::is_floating_point_v<F>) {

@@ -16,6 +16,12 @@
 //   namespace selected by workloadSelector; DNS resolution without endpoints resolves the host
 //   itself (the endpoint address is the hostname).
 // - WorkloadEntry: a workload (address, labels, ports, locality, weight, network).
+//
+// Pointer stability: every Workload is built into workloads_ before any Service is made, and
+// workloads_/services_ are never resized afterwards, so Endpoint::workload,
+// Service::template_workloads and the api::Resource pointers stay valid for the registry's
+// lifetime (moving a Registry keeps them valid too; copying is disabled because copies would
+// point into the original).
 #pragma once
 
 #include <cstdint>
@@ -38,6 +44,9 @@ struct ServicePort {
   uint32_t port = 0;
   std::string protocol;
   uint32_t target_port = 0;  // 0 when the same as port
+  // Kubernetes `targetPort` given by name: resolved per Pod against its container port names
+  // (per WorkloadEntry against its `ports` map). Empty when numeric or unset.
+  std::string target_port_name;
 };
 
 enum class WorkloadKind { kPod, kDeployment, kWorkloadEntry, kServiceEntryEndpoint, kDnsHost };
@@ -50,7 +59,9 @@ struct Workload {
   std::string ns;
   StringMap labels;
   std::string address;  // IP, hostname (DNS) or "" (Deployment template, Pod without IP)
-  std::map<std::string, uint32_t> ports;  // WorkloadEntry port-name -> port
+  // Named ports: WorkloadEntry/ServiceEntry endpoint `ports`, or a Pod's (template's) named TCP
+  // container ports (first wins, as Kubernetes does).
+  std::map<std::string, uint32_t> ports;
   std::string locality;
   uint32_t weight = 0;
   std::string network;
@@ -60,9 +71,10 @@ struct Workload {
 };
 
 // One endpoint of a service: a workload instance that serves it, with the port it listens on
-// for each service port.
+// for each service port. It serves service port P only when `ports` has P (a named targetPort
+// a Pod does not declare leaves that port out, as Kubernetes does).
 struct Endpoint {
-  std::string address;
+  std::string address;  // "" for a Pod that has no status.podIP (a manifest, not a live Pod)
   StringMap labels;
   std::string locality;
   uint32_t weight = 1;
@@ -72,7 +84,9 @@ struct Endpoint {
   bool healthy = true;                 // false for notReadyAddresses / ready: false
 };
 
-enum class Resolution { kNone, kStatic, kDns, kDnsRoundRobin, kDynamicDns };
+// kAlias: a Kubernetes ExternalName Service (Istio's model.Alias: no cluster of its own; routes
+// to it go to `Service::external_name`).
+enum class Resolution { kNone, kStatic, kDns, kDnsRoundRobin, kDynamicDns, kAlias };
 std::string_view resolutionName(Resolution r);
 
 struct Service {
@@ -87,6 +101,11 @@ struct Service {
   std::vector<std::string> export_to;  // as written; empty = mesh default (public)
   StringMap selector;                  // Service selector / SE workloadSelector labels
   std::vector<Endpoint> endpoints;
+  // Deployments in the service's namespace whose pod template the selector selects: workloads
+  // without an address, not endpoints, listed so that an explanation can name them ("subset v2
+  // selects deployment reviews-v2 (3 replicas)").
+  std::vector<const Workload*> template_workloads;
+  std::string external_name;  // Kubernetes ExternalName target (resolution kAlias)
   const api::Resource* source = nullptr;
 
   [[nodiscard]] const ServicePort* findPort(uint32_t port) const;
@@ -98,6 +117,12 @@ struct Options {
 
 class Registry {
  public:
+  Registry() = default;
+  Registry(Registry&&) = default;
+  Registry& operator=(Registry&&) = default;
+  Registry(const Registry&) = delete;
+  Registry& operator=(const Registry&) = delete;
+
   // `resources` must outlive the registry (services point at their source resources).
   static Registry build(const std::vector<api::Resource>& resources, const Options& options);
 
@@ -107,7 +132,9 @@ class Registry {
   // namespaces; this returns all of them, Kubernetes services first.
   [[nodiscard]] std::vector<const Service*> findServices(std::string_view hostname) const;
   [[nodiscard]] const Service* findService(std::string_view hostname) const;
-  // Workloads in `ns` whose labels include all of `selector` (empty selector: none).
+  // Workloads in `ns` whose labels include all of `selector` (empty selector: none). Only Pods,
+  // Deployments and WorkloadEntries: ServiceEntry inline endpoints and DNS hosts are not
+  // selectable objects.
   [[nodiscard]] std::vector<const Workload*> selectWorkloads(std::string_view ns,
                                                              const StringMap& selector) const;
   [[nodiscard]] const Options& options() const { return options_; }
@@ -122,6 +149,12 @@ class Registry {
 // Istio's protocol of a Kubernetes service port: appProtocol when set, else the port name's
 // prefix before '-' ("http-web" -> HTTP, "grpc" -> GRPC); "" when neither says.
 std::string protocolFromPort(std::string_view name, std::string_view app_protocol);
+// The same with the port's number and Kubernetes `protocol` (Istio's kube.ConvertProtocol):
+// UDP wins; an unknown name on a well-known port (25, 53, 3306, 27017) is TCP.
+std::string protocolFromPort(std::string_view name, std::string_view app_protocol, uint32_t port,
+                             std::string_view k8s_protocol);
+// Istio's protocol.Parse: the canonical protocol name for `name` (case-insensitive), or "".
+std::string parseProtocolName(std::string_view name);
 // True when every label of `selector` is in `labels` (Istio's labels.Instance.SubsetOf).
 bool labelsMatch(const StringMap& selector, const StringMap& labels);
 

@@ -8,9 +8,11 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "api/resource.h"
@@ -32,8 +34,12 @@ std::string_view destinationStatusName(DestinationStatus s);
 // field: connectionPool, loadBalancer, outlierDetection, tls, tunnel, proxyProtocol...).
 struct EffectivePolicy {
   std::optional<api::TrafficPolicy> policy;  // nullopt: no DestinationRule policy applies
-  std::string load_balancer;  // "ROUND_ROBIN" (Envoy's default when unset), "LEAST_REQUEST", ...
-  std::string tls_mode;       // "ISTIO_MUTUAL" (auto mTLS default), "DISABLE", "SIMPLE", ...
+  // Envoy's cluster lb_policy as istiod sets it: "LEAST_REQUEST" when the rule sets none (istiod
+  // sets it explicitly, Envoy's own ROUND_ROBIN default never shows), "ROUND_ROBIN", "RANDOM",
+  // "RING_HASH"/"MAGLEV" (consistentHash), "CLUSTER_PROVIDED" (passthrough, dynamic DNS).
+  std::string load_balancer;
+  std::string tls_mode;   // "ISTIO_MUTUAL" (auto mTLS default), "DISABLE", "SIMPLE", ...
+  bool tls_auto = false;  // tls_mode comes from auto mTLS / the default, not from the rule
 };
 
 struct DestinationResolution {
@@ -49,6 +55,23 @@ struct DestinationResolution {
   // DestinationRule default/reviews (defines v1, v2, v3)", "subset v2 selects 0 of 3
   // endpoints: pods have version=2.0").
   std::string problem;
+
+  // Added by the destination helper (h8):
+  uint32_t port = 0;  // the service port used (the only port when 0 was asked)
+  const registry::ServicePort* service_port = nullptr;
+  // Every DestinationRule merged into the one in force (same host and namespace), in Istio's
+  // order; destination_rule is the first. merged_rule is the merged spec (subsets of all).
+  std::vector<const api::Resource*> destination_rules;
+  const api::DestinationRule* merged_rule = nullptr;
+  // Where the lookup found the rule, e.g. "in the proxy's namespace default"; "" when none.
+  std::string rule_found;
+  // For a Kubernetes ExternalName service (an alias in Istio): the alias; `service`, the
+  // cluster and everything else are then those of the target host it names.
+  const registry::Service* alias = nullptr;
+  // When a Kubernetes service has no endpoints (no Pods, Endpoints or EndpointSlices), the
+  // Deployments of Service::template_workloads the subset selects: their pods would be the
+  // endpoints. Non-empty only in that case; status is then kOk.
+  std::vector<const registry::Workload*> template_workloads;
 };
 
 class DestinationIndex {
@@ -57,10 +80,16 @@ class DestinationIndex {
   static std::shared_ptr<const DestinationIndex> build(const std::vector<api::Resource>& resources,
                                                        const registry::Registry& registry,
                                                        const MeshConfig& mesh);
+  // The same from a list of services (tests build them by hand); `services` must outlive the
+  // index.
+  static std::shared_ptr<const DestinationIndex> build(
+      const std::vector<api::Resource>& resources, const std::vector<registry::Service>& services,
+      const MeshConfig& mesh);
   // Resolves `host` (FQDN as routed), `subset` ("" for none) and `port` (the service port)
   // for traffic leaving `proxy`. Istio's DestinationRule lookup: the proxy's namespace, then
   // the service's namespace, then the root namespace; exportTo visibility; workloadSelector;
   // most specific host (exact beats wildcard); merging of several rules for one host.
+  // The result points into the index and the registry: keep them alive while using it.
   [[nodiscard]] DestinationResolution resolve(const Proxy& proxy, std::string_view host,
                                               std::string_view subset, uint32_t port) const;
   virtual ~DestinationIndex() = default;
