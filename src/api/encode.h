@@ -25,9 +25,15 @@ class JsonEncoder {
   }
 
   template <class F>
-  void operator()(std::string_view name, F& field, FieldOpts = {}) {
+  void operator()(std::string_view name, F& field, FieldOpts opts = {}) {
     bool present = owner_ != nullptr && owner_->has(name);
     nlohmann::json j = value(field);
+    if (!present && opts.enums != nullptr && j.is_string()) {
+      // The decoder fills an absent enum with its zero value; that is not something to show.
+      for (const auto& e : *opts.enums) {
+        if (e.number == 0 && j.get_ref<const std::string&>() == e.name) return;
+      }
+    }
     if (present || !isEmpty(j)) (*out_)[std::string(name)] = std::move(j);
   }
 

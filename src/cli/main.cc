@@ -1,6 +1,7 @@
 // meshroute: Istio traffic management. This file wires subcommands only.
 #include <CLI/CLI.hpp>
 
+#include "cli/explain_command.h"
 #include "cli/validate_command.h"
 
 int main(int argc, char** argv) {
@@ -11,6 +12,7 @@ int main(int argc, char** argv) {
   app.set_version_flag("--version", "meshroute 0.1.0");
   int exit_code = 0;
   meshroute::cli::addValidateCommand(app, exit_code);
+  meshroute::cli::addExplainCommand(app, exit_code);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

@@ -37,6 +37,7 @@ struct RoutedDestination {
       100;  // share of traffic, 0-100 (weights normalised; Istio only rejects all-zero)
   HeaderOps request_headers;
   HeaderOps response_headers;
+  std::string rewritten_authority;   // destination-level Host rewrite ("" = none)
   DestinationResolution resolution;  // cluster, DR, subset, endpoints, policy, problem
 };
 
@@ -45,7 +46,9 @@ struct RetryPolicy {
   std::optional<api::Duration> per_try_timeout;
   std::string retry_on;  // Envoy retry_on list
   bool retry_remote_localities = false;
-  bool is_default = false;  // Istio's default policy (route set no `retries`)
+  bool is_default = false;                       // Istio's default policy (route set no `retries`)
+  std::vector<uint32_t> retriable_status_codes;  // status codes listed in retryOn
+  std::optional<api::Duration> backoff;          // base interval; nullopt: Envoy's 25ms
 };
 
 struct Mirror {
@@ -80,12 +83,16 @@ struct RouteDecision {
 
 // One step of the trace: a VirtualService route considered and why it did or did not match.
 struct TraceStep {
+  std::string kind = "http";    // "http", "tcp", "tls"
   std::string virtual_service;  // "ns/name"; "" for generated routes (default, allow_any...)
   int route_index = -1;
   std::string route_name;
   bool matched = false;
-  std::string reason;  // first failed condition, e.g. `header x-user-type: want exact "beta", got
-                       // "premium"`
+  std::string reason;    // first failed condition, e.g. `header x-user-type: want exact "beta", got
+                         // "premium"`
+  std::string delegate;  // "ns/name" when the route came from a delegate
+  int delegate_route_index = -1;  // its index in the delegate's http list
+  std::string gateway;            // gateway the route was built for (routers), "" on sidecars
 };
 
 struct Decision {
@@ -98,6 +105,9 @@ struct Decision {
   std::string virtual_host;    // e.g. "reviews.default.svc.cluster.local:9080", "allow_any"
   const api::Resource* virtual_service = nullptr;
   int route_index = -1;
+  int match_index = -1;                     // the match block that matched; -1: rule without match
+  const api::Resource* delegate = nullptr;  // the delegate VirtualService the route came from
+  int delegate_route_index = -1;
   std::string route_name;  // rule name; "default" for a sidecar's default route
   std::vector<RoutedDestination> destinations;
   RouteDecision route;

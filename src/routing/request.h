@@ -10,6 +10,7 @@
 #include <utility>
 #include <vector>
 
+#include "api/model/virtual_service.h"
 #include "core/diagnostic.h"
 
 namespace meshroute::routing {
@@ -62,6 +63,8 @@ struct MeshConfig {
   std::vector<std::string> default_destination_rule_export_to;  // empty: "*"
   std::vector<std::string> default_service_export_to;           // empty: "*"
   std::string cluster_domain = "cluster.local";
+  // defaultHttpRetryPolicy: replaces Istio's built-in retry default for routes without `retries`.
+  std::optional<api::HTTPRetry> default_http_retry_policy;
 };
 
 // Parses a MeshConfig YAML document (the fields above; others are ignored). Problems go to

@@ -19,6 +19,13 @@
 
 namespace meshroute::routing {
 
+// What decide() computes beyond the decision itself.
+struct DecideOptions {
+  // The per-route trace and the plain-words notes (`meshroute explain`). Off on the request
+  // path: the decision is the same, found through the route indexes without a linear scan.
+  bool trace = true;
+};
+
 class Snapshot {
  public:
   // Takes the resources (already validated or not: invalid ones are skipped with a diagnostic).
@@ -27,6 +34,8 @@ class Snapshot {
 
   // The full decision for `request` arriving at `proxy`, with its trace. Pure and thread-safe.
   [[nodiscard]] Decision decide(const Proxy& proxy, const Request& request) const;
+  [[nodiscard]] Decision decide(const Proxy& proxy, const Request& request,
+                                const DecideOptions& options) const;
 
   [[nodiscard]] const std::vector<api::Resource>& resources() const { return resources_; }
   [[nodiscard]] const registry::Registry& registry() const { return registry_; }
@@ -34,9 +43,10 @@ class Snapshot {
   [[nodiscard]] const MeshConfig& mesh() const { return mesh_; }
   ~Snapshot();
 
+  struct Compiled;  // opaque: route tables and per-proxy views, owned by the implementation
+
  private:
   Snapshot() = default;
-  struct Compiled;  // route tables, owned by the routing implementation
   std::vector<api::Resource> resources_;
   MeshConfig mesh_;
   registry::Registry registry_;

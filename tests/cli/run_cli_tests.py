@@ -119,5 +119,96 @@ class HostileInput(unittest.TestCase):
         self.assertIn("spec.http", fields)
 
 
+EXPLAIN_CONFIG = """
+apiVersion: v1
+kind: Service
+metadata: {name: reviews, namespace: default}
+spec:
+  selector: {app: reviews}
+  ports: [{name: http, port: 9080}]
+---
+apiVersion: v1
+kind: Pod
+metadata: {name: reviews-v1-a, namespace: default, labels: {app: reviews, version: v1}}
+spec: {containers: [{name: r, image: x}]}
+status: {podIP: 10.0.0.1}
+---
+apiVersion: networking.istio.io/v1
+kind: VirtualService
+metadata: {name: reviews, namespace: default}
+spec:
+  hosts: [reviews]
+  http:
+  - name: beta
+    match: [{headers: {x-user-type: {exact: beta}}}]
+    route: [{destination: {host: reviews, subset: v2}}]
+  - name: split
+    match: [{uri: {prefix: /api}}]
+    route:
+    - {destination: {host: reviews, subset: v1}, weight: 3}
+    - {destination: {host: reviews, subset: v1}, weight: 1}
+---
+apiVersion: networking.istio.io/v1
+kind: DestinationRule
+metadata: {name: reviews, namespace: default}
+spec:
+  host: reviews
+  subsets:
+  - {name: v1, labels: {version: v1}}
+  - {name: v2, labels: {version: v2}}
+"""
+
+
+class ExplainCommand(unittest.TestCase):
+    def setUp(self):
+        d = tempfile.mkdtemp()
+        self.path = os.path.join(d, "cfg.yaml")
+        with open(self.path, "w") as f:
+            f.write(EXPLAIN_CONFIG)
+
+    def explain(self, *args):
+        code, out, err = run("explain", "-f", self.path, *args, "-o", "json")
+        return code, (json.loads(out) if out.strip() else None), err
+
+    def test_routed_request_names_route_weights_and_cluster(self):
+        code, d, _ = self.explain("GET http://reviews:9080/api/items")
+        self.assertEqual(code, 0)
+        self.assertEqual(d["outcome"], "route")
+        self.assertEqual(d["virtual_service"], "default/reviews")
+        self.assertEqual(d["route_index"], 1)
+        self.assertEqual(d["route_name"], "split")
+        self.assertEqual([x["weight"] for x in d["destinations"]], [75, 25])
+        self.assertEqual(d["destinations"][0]["cluster"],
+                         "outbound|9080|v1|reviews.default.svc.cluster.local")
+        self.assertEqual(d["destinations"][0]["endpoints"][0]["address"], "10.0.0.1")
+        self.assertEqual(d["trace"][0]["matched"], False)
+        self.assertIn("x-user-type", d["trace"][0]["reason"])
+
+    def test_subset_without_endpoints_is_503_uh(self):
+        code, d, _ = self.explain("GET http://reviews:9080/", "-H", "x-user-type: beta")
+        self.assertEqual(code, 1)
+        self.assertEqual(d["outcome"], "error")
+        self.assertEqual((d["status"], d["response_flags"]), (503, "UH"))
+        self.assertIn("version=v1", d["destinations"][0]["problem"])
+
+    def test_no_matching_route_is_404_nr(self):
+        code, d, _ = self.explain("GET http://reviews:9080/other")
+        self.assertEqual(code, 1)
+        self.assertEqual((d["outcome"], d["status"], d["response_flags"]), ("no_route", 404, "NR"))
+
+    def test_text_output_reads_in_one_pass(self):
+        code, out, _ = run("explain", "-f", self.path, "GET http://reviews:9080/api", "-H",
+                           "x-user-type: premium")
+        self.assertEqual(code, 0)
+        self.assertIn('route 0 "beta": no match: header x-user-type', out)
+        self.assertIn("Result:    routed, split 75%/25%", out)
+
+    def test_bad_request_or_config_is_usage_error(self):
+        code, _, err = run("explain", "-f", self.path, "GET")
+        self.assertEqual(code, 2)
+        code, _, _ = run("explain", "-f", "/nonexistent.yaml", "GET http://reviews/")
+        self.assertEqual(code, 2)
+
+
 if __name__ == "__main__":
     unittest.main(argv=[sys.argv[0], "-v"])

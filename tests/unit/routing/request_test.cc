@@ -1,0 +1,74 @@
+// Request helpers and the MeshConfig reader.
+#include <gtest/gtest.h>
+
+#include "routing/request.h"
+
+namespace meshroute::routing {
+namespace {
+
+TEST(RequestHelpers, AuthorityHostAndPort) {
+  Request r;
+  r.authority = "Reviews.Default:9080";
+  EXPECT_EQ(r.host(), "reviews.default");
+  EXPECT_EQ(r.authorityPort(), 9080u);
+  r.authority = "[::1]:8443";
+  EXPECT_EQ(r.host(), "[::1]");
+  EXPECT_EQ(r.authorityPort(), 8443u);
+  r.authority = "example.com";
+  EXPECT_EQ(r.authorityPort(), 0u);
+}
+
+TEST(RequestHelpers, PathAndQuery) {
+  Request r;
+  r.path = "/a/b?x=1&y=2#frag";
+  EXPECT_EQ(r.pathOnly(), "/a/b");
+  EXPECT_EQ(r.query(), "x=1&y=2");
+  r.headers = {{"X-User", "alice"}};
+  EXPECT_EQ(r.header("x-user").value_or(""), "alice");
+}
+
+TEST(MeshConfigReader, ReadsRoutingFields) {
+  core::Diagnostics diags;
+  MeshConfig m = parseMeshConfig(R"(
+rootNamespace: istio-config
+outboundTrafficPolicy:
+  mode: REGISTRY_ONLY
+defaultVirtualServiceExportTo: ["."]
+defaultHttpRetryPolicy:
+  attempts: 4
+  retryOn: 5xx
+accessLogFile: /dev/stdout
+)",
+                                 "mesh.yaml", diags);
+  EXPECT_TRUE(diags.empty());
+  EXPECT_EQ(m.root_namespace, "istio-config");
+  EXPECT_FALSE(m.outbound_allow_any);
+  EXPECT_EQ(m.default_virtual_service_export_to, std::vector<std::string>{"."});
+  ASSERT_TRUE(m.default_http_retry_policy.has_value());
+  EXPECT_EQ(m.default_http_retry_policy->attempts, 4);
+}
+
+TEST(MeshConfigReader, ReadsTheIstioConfigMap) {
+  core::Diagnostics diags;
+  MeshConfig m = parseMeshConfig(R"(
+apiVersion: v1
+kind: ConfigMap
+metadata: {name: istio, namespace: istio-system}
+data:
+  mesh: |-
+    outboundTrafficPolicy:
+      mode: REGISTRY_ONLY
+)",
+                                 "cm.yaml", diags);
+  EXPECT_FALSE(m.outbound_allow_any);
+}
+
+TEST(MeshConfigReader, UnknownModeIsAnError) {
+  core::Diagnostics diags;
+  MeshConfig m = parseMeshConfig("outboundTrafficPolicy: {mode: SOMETIMES}\n", "m.yaml", diags);
+  EXPECT_TRUE(diags.hasErrors());
+  EXPECT_TRUE(m.outbound_allow_any);
+}
+
+}  // namespace
+}  // namespace meshroute::routing
