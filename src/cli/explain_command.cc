@@ -198,6 +198,7 @@ int run(const Options& o) {
   }
   routing::Request request = buildRequest(o);
   auto snapshot = routing::Snapshot::build(std::move(accepted), mesh, problems);
+  for (const auto& d : problems.items()) rejected.push_back(d.message);
   routing::Decision decision = snapshot->decide(proxy, request);
 
   ExplainInput input{proxy, request, decision, rejected, *snapshot};

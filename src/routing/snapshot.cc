@@ -6,6 +6,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <set>
 #include <tuple>
 
 #include "routing/snapshot_internal.h"
@@ -426,7 +427,27 @@ std::shared_ptr<const Snapshot> Snapshot::build(std::vector<api::Resource> resou
   std::shared_ptr<Snapshot> snap(new Snapshot());
   snap->mesh_ = mesh;
   snap->resources_.reserve(resources.size());
-  for (api::Resource& r : resources) {
+  // Applying a manifest with two objects of the same kind, namespace and name leaves the later
+  // one (kubectl apply updates in order): a blue-green "switch" document replaces the first.
+  std::vector<bool> replaced(resources.size(), false);
+  {
+    std::set<std::tuple<std::string, std::string, std::string, std::string>> seen;
+    for (size_t i = resources.size(); i-- > 0;) {
+      const api::Resource& r = resources[i];
+      if (!seen.emplace(r.group, r.kind, r.meta.namespace_, r.meta.name).second) {
+        replaced[i] = true;
+      }
+    }
+  }
+  for (size_t i = 0; i < resources.size(); ++i) {
+    api::Resource& r = resources[i];
+    if (replaced[i]) {
+      diags.add({core::Level::kInfo, r.file, r.mark, "",
+                 fmt::format("{} {}/{} ({}:{}) is replaced by a later definition with the same "
+                             "name, as kubectl apply would",
+                             r.kind, r.meta.namespace_, r.meta.name, r.file, r.mark.line)});
+      continue;
+    }
     if (r.decode_diagnostics.hasErrors()) {
       diags.warning(r.file, r.mark, "",
                     fmt::format("{} {}/{} is skipped for routing: it does not decode (see "

@@ -36,6 +36,12 @@ TEST(VirtualServicePrecedence, SidecarUsesTheOldestVirtualServiceForAHost) {
   EXPECT_TRUE(hasNote(d, "VirtualService default/newer also has host"));
 }
 
+TEST(VirtualServicePrecedence, LaterDefinitionWithTheSameNameReplacesTheEarlierOne) {
+  // A manifest that applies "reviews" twice (blue, then green) ends with the second object.
+  auto snap = snapshotFrom(kServices + toSubset("switch", "v1") + toSubset("switch", "v2"));
+  EXPECT_EQ(subsetOf(snap->decide(sidecar(), get("http://reviews:9080/"))), "v2");
+}
+
 TEST(VirtualServicePrecedence, SameCreationTimeFallsBackToName) {
   auto snap = snapshotFrom(kServices + toSubset("b-vs", "v2") + toSubset("a-vs", "v1"));
   EXPECT_EQ(subsetOf(snap->decide(sidecar(), get("http://reviews:9080/"))), "v1");
