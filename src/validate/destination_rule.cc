@@ -8,6 +8,7 @@
 
 #include "validate/common.h"
 #include "validate/destination_rule_lb.h"
+#include "validate/go_format.h"
 #include "validate/validate.h"
 
 namespace meshroute::validate {
@@ -17,28 +18,6 @@ constexpr size_t kMaxPortLevelSettings = 4096;
 constexpr size_t kMaxSelectorLabels = 4096;
 constexpr size_t kMaxLabelValueLength = 63;
 constexpr std::string_view kCelDurationMessage = "must be a valid duration greater than 1ms";
-
-// Go's %q for the plain strings these messages quote.
-std::string goQuote(std::string_view s) {
-  std::string out = "\"";
-  for (unsigned char c : s) {
-    switch (c) {
-      case '"': out += "\\\""; break;
-      case '\\': out += "\\\\"; break;
-      case '\n': out += "\\n"; break;
-      case '\t': out += "\\t"; break;
-      case '\r': out += "\\r"; break;
-      default:
-        if (c < 0x20 || c == 0x7f) {
-          out += fmt::format("\\x{:02x}", c);
-        } else {
-          out.push_back(static_cast<char>(c));
-        }
-    }
-  }
-  out += "\"";
-  return out;
-}
 
 bool isAlnum(char c) {
   return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');

@@ -172,7 +172,7 @@ Error validateHTTPHeaderWithAuthorityOperationName(std::string_view name) {
   if (name.empty()) return "header name cannot be empty";
   // The authority may be set here; rewriting it twice is checked with the route.
   if (isInternalHeader(name) && !isAuthorityHeader(name)) {
-    return fmt::format("invalid header {}: header cannot have \":\" prefix", vs::goQuote(name));
+    return fmt::format("invalid header {}: header cannot have \":\" prefix", goQuote(name));
   }
   return std::nullopt;
 }
@@ -180,10 +180,10 @@ Error validateHTTPHeaderWithAuthorityOperationName(std::string_view name) {
 Error validateHTTPHeaderOperationName(std::string_view name) {
   if (name.empty()) return "header name cannot be empty";
   if (equalsIgnoreCase(name, "host")) {
-    return fmt::format("invalid header {}: cannot set Host header", vs::goQuote(name));
+    return fmt::format("invalid header {}: cannot set Host header", goQuote(name));
   }
   if (isInternalHeader(name)) {
-    return fmt::format("invalid header {}: header cannot have \":\" prefix", vs::goQuote(name));
+    return fmt::format("invalid header {}: header cannot have \":\" prefix", goQuote(name));
   }
   return std::nullopt;
 }

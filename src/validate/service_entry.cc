@@ -16,7 +16,6 @@ namespace meshroute::validate {
 namespace {
 
 using detail::celInvalid;
-using detail::goQuote;
 
 constexpr std::string_view kPortRange = "port must be between 1-65535";
 

@@ -160,7 +160,7 @@ void checkSniHost(const VirtualService& vs, const std::string& sni, const Loc& a
     if (isIPAddress(sni)) {
       report.warning(at, fmt::format("using an IP address ({}) goes against SNI spec and most "
                                      "clients do not support this",
-                                     vs::goQuote(sni)));
+                                     goQuote(sni)));
       return;
     }
     for (const auto& e : errs) report.error(at, e);
@@ -173,7 +173,7 @@ void checkSniHost(const VirtualService& vs, const std::string& sni, const Loc& a
   for (size_t i = 0; i < vs.hosts.size(); ++i) hosts += (i == 0 ? "" : ", ") + vs.hosts[i];
   report.error(at, fmt::format("SNI host {} is not a compatible subset of any of the virtual "
                                "service hosts: [{}]",
-                               vs::goQuote(sni), hosts));
+                               goQuote(sni), hosts));
 }
 
 void checkTLSRoute(const VirtualService& vs, const api::TLSRoute& tls, bool gateway_semantics,

@@ -5,6 +5,7 @@
 
 #include <algorithm>
 
+#include "validate/go_format.h"
 #include "validate/virtual_service_internal.h"
 
 namespace meshroute::validate::vs {
@@ -73,32 +74,6 @@ std::string_view goRegexpErrorCode(RE2::ErrorCode code) {
 }
 
 }  // namespace
-
-std::string goQuote(std::string_view s) {
-  std::string out = "\"";
-  for (char c : s) {
-    auto u = static_cast<unsigned char>(c);
-    switch (c) {
-      case '"': out += "\\\""; break;
-      case '\\': out += "\\\\"; break;
-      case '\n': out += "\\n"; break;
-      case '\r': out += "\\r"; break;
-      case '\t': out += "\\t"; break;
-      case '\a': out += "\\a"; break;
-      case '\b': out += "\\b"; break;
-      case '\f': out += "\\f"; break;
-      case '\v': out += "\\v"; break;
-      default:
-        if (u < 0x20 || u == 0x7f) {
-          out += fmt::format("\\x{:02x}", u);
-        } else {
-          out += c;
-        }
-    }
-  }
-  out += '"';
-  return out;
-}
 
 void validateLabels(const api::Message& owner, std::string_view field, const api::StringMap& labels,
                     const Loc& at, Report& report) {

@@ -7,6 +7,7 @@
 
 #include "api/model/virtual_service.h"
 #include "validate/common.h"
+#include "validate/go_format.h"
 #include "validate/report.h"
 
 namespace meshroute::validate::vs {
@@ -23,9 +24,6 @@ struct RouteContext {
 // True when `name` is a header name of the `@request.auth.claims.<a>.<b>` or
 // `@request.auth.claims[a][b]` form, which routes on JWT claims.
 bool isJwtClaimRoute(std::string_view name);
-
-// Go's %q rendering of a string.
-std::string goQuote(std::string_view s);
 
 // Kubernetes label map rules (keys are qualified names, values label values).
 void validateLabels(const api::Message& owner, std::string_view field, const api::StringMap& labels,

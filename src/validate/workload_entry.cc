@@ -5,6 +5,7 @@
 #include <algorithm>
 
 #include "validate/common.h"
+#include "validate/go_format.h"
 #include "validate/validate.h"
 #include "validate/workload_entry_rules.h"
 
@@ -56,26 +57,6 @@ Error labelKeyError(std::string_view key) {
 bool isCrdPortName(std::string_view name) { return name.size() < 63 && matchesRun(name, "-"); }
 
 }  // namespace
-
-std::string goQuote(std::string_view s) {
-  std::string out = "\"";
-  for (unsigned char c : s) {
-    switch (c) {
-      case '"': out += "\\\""; break;
-      case '\\': out += "\\\\"; break;
-      case '\n': out += "\\n"; break;
-      case '\t': out += "\\t"; break;
-      case '\r': out += "\\r"; break;
-      default:
-        if (c < 0x20 || c == 0x7f) {
-          out += fmt::format("\\x{:02x}", c);
-        } else {
-          out += static_cast<char>(c);
-        }
-    }
-  }
-  return out + "\"";
-}
 
 std::string celInvalid(std::string_view type, std::string_view rule_message) {
   return fmt::format("Invalid value: \"{}\": {}", type, rule_message);
@@ -234,7 +215,7 @@ void checkProbeSchema(const api::ReadinessProbe& probe, const Loc& at, Report& r
         Loc name = loc.field(header, "name");
         report.error(name, fmt::format("Invalid value: {}: {} in body should match "
                                        "'^[-_A-Za-z0-9]+$'",
-                                       detail::goQuote(header.name), name.path()));
+                                       goQuote(header.name), name.path()));
       }
     }
   }

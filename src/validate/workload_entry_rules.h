@@ -9,12 +9,10 @@
 
 #include "api/model/workload_entry.h"
 #include "validate/common.h"
+#include "validate/go_format.h"
 #include "validate/report.h"
 
 namespace meshroute::validate::detail {
-
-// Go's %q for the plain strings found in configs.
-std::string goQuote(std::string_view s);
 
 // Kubernetes' wording for a failed CEL rule on a value of `type` ("object", "string",
 // "integer", "array").
