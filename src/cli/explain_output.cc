@@ -7,10 +7,6 @@
 namespace meshroute::cli {
 namespace {
 
-std::string durationText(const std::optional<api::Duration>& d) {
-  return d ? api::formatDuration(*d) : "none";
-}
-
 std::string labelsText(const std::map<std::string, std::string>& labels) {
   std::string out;
   for (const auto& [k, v] : labels) out += fmt::format("{}{}={}", out.empty() ? "" : ",", k, v);
@@ -257,8 +253,12 @@ std::string explainText(const ExplainInput& in) {
   if (!ops.empty()) out += fmt::format("  response headers:{}\n", ops);
 
   if (d.outcome == routing::Outcome::kError) {
-    out +=
-        fmt::format("Result:    {} (response flag {}): {}\n", d.status, d.response_flags, d.body);
+    std::string cause = d.body;
+    for (const auto& dest : d.destinations) {
+      if (cause.empty() && !dest.resolution.problem.empty()) cause = dest.resolution.problem;
+    }
+    out += fmt::format("Result:    {} (response flag {}){}\n", d.status, d.response_flags,
+                       cause.empty() ? "" : ": " + cause);
   } else if (d.destinations.size() == 1) {
     out += "Result:    routed\n";
   } else {
