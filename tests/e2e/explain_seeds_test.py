@@ -1062,6 +1062,101 @@ class Seed001TrafficSplitting(SeedTestCase):
                                      [(subset, 100, cluster(8080, subset, rec))])
 
 
+class Seed001GatewayPorts(SeedTestCase):
+    """001-08 ingress-gateway, 001-10 external/internal gateways, 001-09 api-vs (bound to
+    istio-system/ingress-gateway and mesh, host api.example.com, /v1 -> api-v1:8080)."""
+
+    GATEWAY = ["--gateway", "istio-system/ingress-gateway"]
+
+    def api(self):
+        return self.write("api.yaml", service("api-v1", 8080) + "---\n"
+                          + deployment("api-v1", {"app": "api-v1"}))
+
+    def test_https_redirect_of_api_host_reaches_no_https_server(self):
+        """001-08: port 80 for "*.example.com" says "httpsRedirect: true  # Redirect HTTP to
+        HTTPS", but its port-443 servers only take SNI example.com, secure.example.com and
+        passthrough.example.com. The redirected https://api.example.com matches no filter
+        chain of the 443 listener (Istio adds no default chain on gateways): Envoy closes the
+        connection, so api-vs is never reached over HTTPS at this gateway."""
+        doc = self.explain(["001-08", "001-09", self.api()], "GET https://api.example.com/v1/users",
+                           flags=self.GATEWAY + ["--sni", "api.example.com"])
+        msg = summary(doc)
+        self.assertEqual(doc["outcome"], "no_listener", msg)
+        self.assertEqual((doc["status"], doc["_exit"]), (0, 1), msg)
+        self.assertEqual(doc["listener"], "0.0.0.0_443", msg)
+        self.assertEqual(doc["destinations"], [], msg)
+
+    def test_https_server_for_example_com_has_no_route_of_api_vs(self):
+        """001-08 "https-default" serves example.com with "Standard TLS termination"; api-vs
+        binds to this gateway but only for api.example.com, so HTTPS example.com/v1 finds no
+        virtual host of a VirtualService: Envoy's 404 NR."""
+        doc = self.explain(["001-08", "001-09", self.api()], "GET https://example.com/v1/users",
+                           flags=self.GATEWAY + ["--sni", "example.com"])
+        self.assertAnswered(doc, 404, "NR", outcome="no_route")
+        self.assertEqual(doc["route_config"],
+                         "https.443.https-default.ingress-gateway.istio-system")
+
+    def test_second_gateway_serves_only_virtualservices_bound_to_it(self):
+        """001-10 "You can expose services through multiple gateways for different purposes":
+        external-gateway serves api.example.com on 443 (SIMPLE), but api-vs names
+        istio-system/ingress-gateway, not external-gateway, so HTTPS api.example.com through it
+        gets 404 NR; bound to external-gateway instead, api-vs routes /v1 to api-v1:8080."""
+        flags = ["--gateway", "istio-system/external-gateway", "--sni", "api.example.com"]
+        url = "GET https://api.example.com/v1/users"
+        doc = self.explain(["001-08", "001-10", "001-09", self.api()], url, flags=flags)
+        self.assertAnswered(doc, 404, "NR", outcome="no_route")
+        self.assertEqual(doc["route_config"],
+                         "https.443.https-external.external-gateway.istio-system")
+        vs = self.write("api-vs.yaml", edit(seed_text("001-09"), "- istio-system/ingress-gateway ",
+                                            "- istio-system/external-gateway "))
+        doc = self.explain(["001-08", "001-10", vs, self.api()], url, flags=flags)
+        self.assertRoute(doc, "default/api-vs", 0, "",
+                         [("", 100, cluster(8080, "", fqdn("api-v1")))])
+
+    def test_internal_gateway_has_no_server_for_the_api_host(self):
+        """001-10 internal-gateway (selector istio: ingressgateway-internal) serves only
+        internal.example.com with MUTUAL TLS: an api.example.com handshake there matches no
+        server and Envoy closes the connection."""
+        doc = self.explain(["001-10", "001-09", self.api()], "GET https://api.example.com/v1/users",
+                           flags=["--gateway", "istio-system/internal-gateway",
+                                  "--sni", "api.example.com"])
+        self.assertEqual(doc["outcome"], "no_listener", summary(doc))
+        self.assertEqual(doc["destinations"], [])
+
+
+class Seed001WorkloadsAndIngress(SeedTestCase):
+    def test_service_entry_workload_selector_picks_the_vm_workloads(self):
+        """001-13 "ServiceEntry with Workload Selector" (app: vm-service, type: vm;
+        "MESH_INTERNAL ... Used for VM workloads"): the test adds two WorkloadEntries, one with
+        both labels and one with type: container; vm-service.internal:8080 goes to its cluster
+        with the selected VM's address as the only endpoint."""
+        we = "".join(
+            f"---\napiVersion: networking.istio.io/v1\nkind: WorkloadEntry\nmetadata:\n"
+            f"  name: {name}\n  namespace: default\nspec:\n  address: {addr}\n"
+            f"  labels: {{app: vm-service, type: {kind}}}\n"
+            for name, addr, kind in (("vm-1", "10.0.0.10", "vm"),
+                                     ("container-1", "10.0.0.11", "container")))
+        doc = self.explain(["001-13", self.write("we.yaml", we)],
+                           "GET http://vm-service.internal:8080/")
+        self.assertEqual(doc["outcome"], "route", summary(doc))
+        self.assertDestinations(doc, [("", 100, "outbound|8080||vm-service.internal")])
+        self.assertEqual([(e["address"], e["port"]) for e in doc["destinations"][0]["endpoints"]],
+                         [("10.0.0.10", 8080)])
+
+    def test_sidecar_ingress_with_credential_name_is_rejected(self):
+        """001-18 "Configure how workloads accept incoming connections": the 8443 ingress
+        listener sets tls.credentialName, which Istio's validation rejects for a Sidecar
+        ("sidecar: credentialName is not currently supported"); the whole Sidecar is dropped.
+        Inbound traffic on 8080 is still served by Istio's default inbound path."""
+        svc = self.write("api.yaml", service("api-server", 8080))
+        doc = self.explain(["001-18", svc], "GET http://api-server:8080/",
+                           flags=["--inbound", "--labels", "app=api-server"])
+        self.assertTrue(any("ingress-config" in i and "credentialName" in i
+                            for i in doc["ignored"]), summary(doc))
+        self.assertEqual(doc["outcome"], "route", summary(doc))
+        self.assertDestinations(doc, [("", 100, "inbound|8080||")])
+
+
 # =============================================================================================
 # Seed 002: "Istio Traffic Management: VirtualService & DestinationRule (Deep Dive)".
 # =============================================================================================
@@ -1185,6 +1280,45 @@ class Seed003Canary(SeedTestCase):
                                                       "maxEjectionPercent": 50})
             self.assertEqual(tp["connectionPool"]["tcp"], {"maxConnections": 100})
             self.assertEqual(tp["connectionPool"]["http"]["h2UpgradePolicy"], "DEFAULT")
+
+
+class Seed003CanaryProgression(SeedTestCase):
+    """003 "Canary Progression" diagram: Phase 3 50/50, Phase 4 0/100, "Rollback: 100% v1".
+    The seed writes only phases 1 and 2; the others are 003-04 with its two weights edited."""
+
+    def phase(self, v1, v2):
+        text = edit(edit(seed_text("003-04"), "weight: 75", f"weight: {v1}"),
+                    "weight: 25", f"weight: {v2}")
+        return [self.write(f"phase-{v1}-{v2}.yaml", text), "003-01", "003-02",
+                self.write("svc.yaml", service("reviews", 8080))]
+
+    def test_phase_3_splits_50_50(self):
+        """003: "Phase 3: 50% v1 / 50% v2"."""
+        doc = self.explain(self.phase(50, 50), "GET http://reviews:8080/")
+        self.assertRoute(doc, "default/reviews-canary", 0, "",
+                         [("v1", 50, reviews("v1", 8080)), ("v2", 50, reviews("v2", 8080))])
+
+    def test_phase_4_drops_the_zero_weight_stable_version(self):
+        """003: "Phase 4: 0% v1 / 100% v2". Istio leaves a weight-0 destination out of the
+        weighted clusters (route.go, when the route has other destinations): only v2."""
+        doc = self.explain(self.phase(0, 100), "GET http://reviews:8080/")
+        self.assertRoute(doc, "default/reviews-canary", 0, "", [("v2", 100, reviews("v2", 8080))])
+
+    def test_rollback_sends_everything_to_v1(self):
+        """003: "Errors? Yes -> Rollback: 100% v1"."""
+        doc = self.explain(self.phase(100, 0), "GET http://reviews:8080/")
+        self.assertRoute(doc, "default/reviews-canary", 0, "", [("v1", 100, reviews("v1", 8080))])
+
+    def test_flagger_canary_is_not_istio_config(self):
+        """003-09 "Flagger Canary resource for automated progressive delivery" (stepWeight 10,
+        maxWeight 50) is Flagger's, not Istio's: istiod ignores it, so with it applied the
+        VirtualService still decides (003-03: 90/10) until Flagger itself rewrites the
+        VirtualService."""
+        files = ["003-03", "003-09", "003-01", "003-02",
+                 self.write("svc.yaml", service("reviews", 8080))]
+        doc = self.explain(files, "GET http://reviews:8080/")
+        self.assertRoute(doc, "default/reviews-canary", 0, "",
+                         [("v1", 90, reviews("v1", 8080)), ("v2", 10, reviews("v2", 8080))])
 
 
 # =============================================================================================
