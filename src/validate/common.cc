@@ -9,6 +9,8 @@
 
 #include <fmt/format.h>
 
+#include "validate/go_format.h"
+
 namespace meshroute::validate {
 namespace {
 
@@ -20,6 +22,24 @@ bool isAlnum(char c) {
 bool isLabelBody(std::string_view s) {
   if (s.empty() || !isAlnum(s.front()) || !isAlnum(s.back())) return false;
   return std::all_of(s.begin(), s.end(), [](char c) { return isAlnum(c) || c == '-'; });
+}
+
+// Kubernetes qualified name without the length limit: alphanumerics at both ends, '-', '_' and
+// '.' inside.
+bool isQualifiedName(std::string_view s) {
+  if (s.empty() || !isAlnum(s.front()) || !isAlnum(s.back())) return false;
+  return std::all_of(s.begin(), s.end(),
+                     [](char c) { return isAlnum(c) || c == '-' || c == '_' || c == '.'; });
+}
+
+// Dot-separated label bodies with no length limit per label (the label-key prefix form).
+bool isDottedLabels(std::string_view s) {
+  while (true) {
+    size_t dot = s.find('.');
+    if (!isLabelBody(s.substr(0, dot))) return false;
+    if (dot == std::string_view::npos) return true;
+    s.remove_prefix(dot + 1);
+  }
 }
 
 std::vector<std::string_view> split(std::string_view s, char sep) {
@@ -65,6 +85,36 @@ Errors hostnamePart(std::string_view hostname, bool is_gateway) {
 }  // namespace
 
 bool isDNS1123Label(std::string_view s) { return s.size() <= 63 && isLabelBody(s); }
+
+Error validateLabelKey(std::string_view key) {
+  std::string_view prefix;
+  std::string_view name = key;
+  if (size_t slash = key.find('/'); slash != std::string_view::npos) {
+    prefix = key.substr(0, slash);
+    name = key.substr(slash + 1);
+    if (!isDottedLabels(prefix)) return fmt::format("invalid tag key: {}", goQuote(key));
+  }
+  if (!isQualifiedName(name)) return fmt::format("invalid tag key: {}", goQuote(key));
+  if (prefix.size() > 253) {
+    return fmt::format("invalid tag key: {} (DNS prefix is too long)", goQuote(key));
+  }
+  if (name.size() > 63) return fmt::format("invalid tag key: {} (name is too long)", goQuote(key));
+  return std::nullopt;
+}
+
+Error validateLabelValue(std::string_view value) {
+  if (value.empty() || isQualifiedName(value)) return std::nullopt;
+  return fmt::format("invalid tag value: {}", goQuote(value));
+}
+
+void validateLabels(const api::Message& owner, std::string_view field, const api::StringMap& labels,
+                    const Loc& at, Report& report, std::string_view prefix) {
+  for (const auto& [k, v] : labels) {
+    Loc entry = at.key(owner, field, k);
+    if (auto e = validateLabelKey(k)) report.error(entry, fmt::format("{}{}", prefix, *e));
+    if (auto e = validateLabelValue(v)) report.error(entry, fmt::format("{}{}", prefix, *e));
+  }
+}
 
 bool isWildcardDNS1123Label(std::string_view s) {
   if (s.size() > 63) return false;

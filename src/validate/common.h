@@ -36,6 +36,16 @@ Error validateIPSubnet(std::string_view subnet);  // CIDR or plain IP
 Error validateUnixAddress(std::string_view addr);
 Error validateTrustDomain(std::string_view domain);
 
+// --- Kubernetes labels (Istio's labels.Instance.Validate) ---
+// A key is an optional DNS-subdomain prefix and '/', then a qualified name; a value is empty or
+// a qualified name.
+Error validateLabelKey(std::string_view key);
+Error validateLabelValue(std::string_view value);
+// Reports each bad key and value at its map entry; `prefix` goes in front of each message
+// (WorkloadGroup metadata says "invalid labels: ").
+void validateLabels(const api::Message& owner, std::string_view field, const api::StringMap& labels,
+                    const Loc& at, Report& report, std::string_view prefix = "");
+
 // --- Numbers and durations ---
 Error validatePort(int64_t port);                // 1..65535
 Error validateDuration(const api::Duration& d);  // >= 1ms, whole milliseconds

@@ -3,12 +3,12 @@
 // Load-balancer rules are in destination_rule_lb.cc.
 #include <fmt/format.h>
 
-#include <algorithm>
 #include <set>
 
 #include "validate/common.h"
 #include "validate/destination_rule_lb.h"
 #include "validate/go_format.h"
+#include "validate/schema_rules.h"
 #include "validate/validate.h"
 
 namespace meshroute::validate {
@@ -19,72 +19,11 @@ constexpr size_t kMaxSelectorLabels = 4096;
 constexpr size_t kMaxLabelValueLength = 63;
 constexpr std::string_view kCelDurationMessage = "must be a valid duration greater than 1ms";
 
-bool isAlnum(char c) {
-  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
-}
-
-// [a-zA-Z0-9]([-a-zA-Z0-9]*[a-zA-Z0-9])? with no length limit.
-bool isLabelBody(std::string_view s) {
-  if (s.empty() || !isAlnum(s.front()) || !isAlnum(s.back())) return false;
-  return std::all_of(s.begin(), s.end(), [](char c) { return isAlnum(c) || c == '-'; });
-}
-
-// Kubernetes qualified name: alphanumerics at both ends, '-', '_' or '.' inside.
-bool isQualifiedName(std::string_view s) {
-  if (s.empty() || !isAlnum(s.front()) || !isAlnum(s.back())) return false;
-  return std::all_of(s.begin(), s.end(),
-                     [](char c) { return isAlnum(c) || c == '-' || c == '_' || c == '.'; });
-}
-
-// Istio's label-key check for subset labels: an optional DNS prefix ending in '/', then a name.
-Error validateLabelKey(std::string_view key) {
-  std::string_view prefix;
-  std::string_view name = key;
-  if (size_t slash = key.find('/'); slash != std::string_view::npos) {
-    prefix = key.substr(0, slash);
-    name = key.substr(slash + 1);
-    bool prefix_ok = true;
-    std::string_view rest = prefix;
-    while (prefix_ok) {
-      size_t dot = rest.find('.');
-      prefix_ok = isLabelBody(rest.substr(0, dot));
-      if (dot == std::string_view::npos) break;
-      rest.remove_prefix(dot + 1);
-    }
-    if (!prefix_ok) return fmt::format("invalid tag key: {}", goQuote(key));
-  }
-  if (!isQualifiedName(name)) return fmt::format("invalid tag key: {}", goQuote(key));
-  if (prefix.size() > 253) {
-    return fmt::format("invalid tag key: {} (DNS prefix is too long)", goQuote(key));
-  }
-  if (name.size() > 63) return fmt::format("invalid tag key: {} (name is too long)", goQuote(key));
-  return std::nullopt;
-}
-
-void validateSubsetLabels(const api::Subset& subset, const Loc& at, Report& r) {
-  for (const auto& [k, v] : subset.labels) {
-    Loc entry = at.key(subset, "labels", k);
-    if (auto e = validateLabelKey(k)) r.error(entry, *e);
-    if (!v.empty() && !isQualifiedName(v)) {
-      r.error(entry, fmt::format("invalid tag value: {}", goQuote(v)));
-    }
-  }
-}
-
 // --- CRD schema layer (Kubernetes wording) ---
-
-std::string belowMinimum(const Loc& at, double value, double min) {
-  return fmt::format("Invalid value: {}: {} in body should be greater than or equal to {}", value,
-                     at.path(), min);
-}
-std::string aboveMaximum(const Loc& at, double value, double max) {
-  return fmt::format("Invalid value: {}: {} in body should be less than or equal to {}", value,
-                     at.path(), max);
-}
 
 void celDuration(const std::optional<api::Duration>& d, const Loc& at, Report& r) {
   if (d && d->totalNanos() < 1000000) {
-    r.error(at, fmt::format("Invalid value: \"string\": {}", kCelDurationMessage));
+    r.error(at, celInvalid("string", kCelDurationMessage));
   }
 }
 
@@ -168,8 +107,7 @@ void trafficPolicySchemaChecks(const api::TrafficPolicy& tp, const Loc& at, bool
   }
   if (tp.port_level_settings.size() > kMaxPortLevelSettings) {
     r.error(at.field(tp, "portLevelSettings"),
-            fmt::format("Too many: {}: must have at most {} items", tp.port_level_settings.size(),
-                        kMaxPortLevelSettings));
+            tooMany(tp.port_level_settings.size(), kMaxPortLevelSettings));
   }
   for (size_t i = 0; i < tp.port_level_settings.size(); ++i) {
     const auto& p = tp.port_level_settings[i];
@@ -191,13 +129,11 @@ void trafficPolicySchemaChecks(const api::TrafficPolicy& tp, const Loc& at, bool
 
 void workloadSelectorSchemaChecks(const api::WorkloadSelector& sel, const Loc& at, Report& r) {
   if (sel.match_labels.size() > kMaxSelectorLabels) {
-    r.error(at.field(sel, "matchLabels"), fmt::format("Too many: {}: must have at most {} items",
-                                                      sel.match_labels.size(), kMaxSelectorLabels));
+    r.error(at.field(sel, "matchLabels"), tooMany(sel.match_labels.size(), kMaxSelectorLabels));
   }
   for (const auto& [k, v] : sel.match_labels) {
     if (v.size() > kMaxLabelValueLength) {
-      r.error(at.key(sel, "matchLabels", k),
-              fmt::format("Too long: may not be more than {} bytes", kMaxLabelValueLength));
+      r.error(at.key(sel, "matchLabels", k), tooLong(kMaxLabelValueLength));
     }
   }
 }
@@ -387,7 +323,7 @@ void validateSubset(std::string_view ns, const api::Subset& s, const Loc& at, Re
   } else if (!isDNS1123Label(s.name)) {
     r.error(name, fmt::format("subset name is invalid: {}", s.name));
   }
-  validateSubsetLabels(s, at, r);
+  validateLabels(s, "labels", s.labels, at, r);
   if (s.traffic_policy)
     validateTrafficPolicy(ns, *s.traffic_policy, at.field(s, "trafficPolicy"), r);
 }

@@ -7,6 +7,8 @@
 #include <set>
 #include <string_view>
 
+#include "validate/schema_rules.h"
+
 namespace meshroute::validate {
 namespace {
 
@@ -172,10 +174,9 @@ void validateServerTLSSchema(const api::ServerTLSSettings& tls, const Loc& at, R
     if (!tls.has(field)) return;
     Loc loc = at.field(tls, field);
     if (n < 1) {
-      report.error(loc, fmt::format("Invalid value: {}: {} in body should have at least 1 items", n,
-                                    loc.path()));
+      report.error(loc, tooFewItems(loc, n, 1));
     } else if (n > 2) {
-      report.error(loc, fmt::format("Too many: {}: must have at most 2 items", n));
+      report.error(loc, tooMany(n, 2));
     }
   };
   items("credentialNames", tls.credential_names.size());

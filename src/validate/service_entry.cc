@@ -9,15 +9,12 @@
 #include <set>
 
 #include "validate/common.h"
+#include "validate/schema_rules.h"
 #include "validate/validate.h"
 #include "validate/workload_entry_rules.h"
 
 namespace meshroute::validate {
 namespace {
-
-using detail::celInvalid;
-
-constexpr std::string_view kPortRange = "port must be between 1-65535";
 
 struct Ctx {
   const api::Resource& res;
@@ -50,7 +47,7 @@ void checkSchema(const Ctx& c) {
       r.error(hosts, fmt::format("Invalid value: 0: {} in body should have at least 1 items",
                                  hosts.path()));
     }
-    if (se.hosts.size() > 256) r.error(hosts, detail::tooMany(se.hosts.size(), 256));
+    if (se.hosts.size() > 256) r.error(hosts, tooMany(se.hosts.size(), 256));
     for (size_t i = 0; i < se.hosts.size(); ++i) {
       if (se.hosts[i] == "*") {
         r.error(spec.item(se, "hosts", i), celInvalid("string", "hostname cannot be wildcard"));
@@ -58,14 +55,13 @@ void checkSchema(const Ctx& c) {
     }
   }
   if (se.addresses.size() > 256) {
-    r.error(spec.field(se, "addresses"), detail::tooMany(se.addresses.size(), 256));
+    r.error(spec.field(se, "addresses"), tooMany(se.addresses.size(), 256));
   }
   for (size_t i = 0; i < se.addresses.size(); ++i) {
-    if (se.addresses[i].size() > 64) r.error(spec.item(se, "addresses", i), detail::tooLong(64));
+    if (se.addresses[i].size() > 64) r.error(spec.item(se, "addresses", i), tooLong(64));
   }
 
-  if (se.ports.size() > 256)
-    r.error(spec.field(se, "ports"), detail::tooMany(se.ports.size(), 256));
+  if (se.ports.size() > 256) r.error(spec.field(se, "ports"), tooMany(se.ports.size(), 256));
   std::set<std::string> names;
   std::map<uint32_t, int> numbers;
   for (size_t i = 0; i < se.ports.size(); ++i) {
@@ -78,20 +74,20 @@ void checkSchema(const Ctx& c) {
     }
     ++numbers[p.number];
     if (p.has("number") && (p.number == 0 || p.number > 65535)) {
-      r.error(port.field(p, "number"), celInvalid("integer", kPortRange));
+      r.error(port.field(p, "number"), celInvalid("integer", kCelPortRangeMessage));
     }
     if (p.has("targetPort") && (p.target_port == 0 || p.target_port > 65535)) {
-      r.error(port.field(p, "targetPort"), celInvalid("integer", kPortRange));
+      r.error(port.field(p, "targetPort"), celInvalid("integer", kCelPortRangeMessage));
     }
-    if (p.name.size() > 256) r.error(port.field(p, "name"), detail::tooLong(256));
-    if (p.protocol.size() > 256) r.error(port.field(p, "protocol"), detail::tooLong(256));
+    if (p.name.size() > 256) r.error(port.field(p, "name"), tooLong(256));
+    if (p.protocol.size() > 256) r.error(port.field(p, "protocol"), tooLong(256));
   }
   if (std::any_of(numbers.begin(), numbers.end(), [](const auto& n) { return n.second > 1; })) {
     r.error(spec.field(se, "ports"), celInvalid("array", "port number cannot be duplicated"));
   }
 
   if (se.endpoints.size() > 4096) {
-    r.error(spec.field(se, "endpoints"), detail::tooMany(se.endpoints.size(), 4096));
+    r.error(spec.field(se, "endpoints"), tooMany(se.endpoints.size(), 4096));
   }
   for (size_t i = 0; i < se.endpoints.size(); ++i) {
     detail::checkWorkloadEntrySchema(se.endpoints[i], spec.item("endpoints", i, se.endpoints[i]),
@@ -101,10 +97,10 @@ void checkSchema(const Ctx& c) {
   if (const auto& sel = se.workload_selector) {
     Loc loc = spec.field(se, "workloadSelector");
     if (sel->labels.size() > 256) {
-      r.error(loc.field(*sel, "labels"), detail::tooMany(sel->labels.size(), 256));
+      r.error(loc.field(*sel, "labels"), tooMany(sel->labels.size(), 256));
     }
     for (const auto& [k, v] : sel->labels) {
-      if (v.size() > 63) r.error(loc.key(*sel, "labels", k), detail::tooLong(63));
+      if (v.size() > 63) r.error(loc.key(*sel, "labels", k), tooLong(63));
       // The CEL wildcard rule is worded as a prefix of Istio's message, reported below.
     }
   }
@@ -233,7 +229,7 @@ void validateDnsResolution(const Ctx& c, const std::set<std::string>& port_names
                 fmt::format("endpoint address {} is not a valid FQDN or an IP address",
                             goQuote(ep.address)));
     }
-    detail::validateLabels(ep.labels, at, ep, "labels", "", c.r);
+    validateLabels(ep, "labels", ep.labels, at, c.r);
     for (const auto& [name, number] : ep.ports) {
       Loc port = at.key(ep, "ports", name);
       if (port_names.count(name) == 0) {

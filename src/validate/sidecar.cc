@@ -8,6 +8,7 @@
 
 #include "validate/common.h"
 #include "validate/go_format.h"
+#include "validate/schema_rules.h"
 #include "validate/server_tls.h"
 #include "validate/validate.h"
 
@@ -20,12 +21,11 @@ constexpr std::string_view kUnixAddressPrefix = "unix://";
 void validateSelectorSchema(const api::SidecarWorkloadSelector& sel, const Loc& at,
                             Report& report) {
   if (sel.labels.size() > 256) {
-    report.error(at.field(sel, "labels"),
-                 fmt::format("Too many: {}: must have at most 256 items", sel.labels.size()));
+    report.error(at.field(sel, "labels"), tooMany(sel.labels.size(), 256));
   }
   for (const auto& [k, v] : sel.labels) {
     if (v.size() > 63) {
-      report.error(at.key(sel, "labels", k), "Too long: may not be more than 63 bytes");
+      report.error(at.key(sel, "labels", k), tooLong(63));
     }
   }
 }

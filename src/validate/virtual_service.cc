@@ -195,7 +195,7 @@ void checkTLSRoute(const VirtualService& vs, const api::TLSRoute& tls, bool gate
     }
     checkSubnets(m, m.destination_subnets, loc, report);
     if (m.port != 0) vs::validatePortNumber(m.port, loc.field(m, "port"), report);
-    vs::validateLabels(m, "sourceLabels", m.source_labels, loc, report);
+    validateLabels(m, "sourceLabels", m.source_labels, loc, report);
     vs::validateGatewayNames(m, m.gateways, false, loc, report);
   }
   if (tls.route.empty()) report.error(at, "TLS route is required");
@@ -213,7 +213,7 @@ void checkTCPRoute(const api::TCPRoute& tcp, bool gateway_semantics, const Loc& 
     }
     checkSubnets(m, m.destination_subnets, loc, report);
     if (m.port != 0) vs::validatePortNumber(m.port, loc.field(m, "port"), report);
-    vs::validateLabels(m, "sourceLabels", m.source_labels, loc, report);
+    validateLabels(m, "sourceLabels", m.source_labels, loc, report);
     // Istio keeps only the errors of TCP match gateway checks.
     Report errors_only = report.errorsOnly();
     vs::validateGatewayNames(m, m.gateways, false, loc, errors_only);

@@ -1,56 +1,13 @@
 // Checks shared by the HTTP, TLS and TCP parts of VirtualService validation: destinations,
-// string matches and regexes, gateway references, label maps.
+// string matches and regexes, gateway references.
 #include <fmt/format.h>
 #include <re2/re2.h>
-
-#include <algorithm>
 
 #include "validate/go_format.h"
 #include "validate/virtual_service_internal.h"
 
 namespace meshroute::validate::vs {
 namespace {
-
-bool isAlnum(char c) {
-  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
-}
-
-// Kubernetes qualified name: alphanumerics at both ends, '-', '_' and '.' inside.
-bool isQualifiedName(std::string_view s) {
-  if (s.empty() || !isAlnum(s.front()) || !isAlnum(s.back())) return false;
-  return std::all_of(s.begin(), s.end(),
-                     [](char c) { return isAlnum(c) || c == '-' || c == '_' || c == '.'; });
-}
-
-// Dot-separated DNS labels with no length limit per label (the label-key prefix form).
-bool isDottedLabels(std::string_view s) {
-  while (true) {
-    size_t dot = s.find('.');
-    std::string_view label = s.substr(0, dot);
-    if (label.empty() || !isAlnum(label.front()) || !isAlnum(label.back()) ||
-        !std::all_of(label.begin(), label.end(), [](char c) { return isAlnum(c) || c == '-'; })) {
-      return false;
-    }
-    if (dot == std::string_view::npos) return true;
-    s.remove_prefix(dot + 1);
-  }
-}
-
-Error validateLabelKey(std::string_view key) {
-  std::string_view prefix;
-  std::string_view name = key;
-  if (size_t slash = key.find('/'); slash != std::string_view::npos) {
-    prefix = key.substr(0, slash);
-    name = key.substr(slash + 1);
-    if (!isDottedLabels(prefix)) return fmt::format("invalid tag key: {}", goQuote(key));
-  }
-  if (!isQualifiedName(name)) return fmt::format("invalid tag key: {}", goQuote(key));
-  if (prefix.size() > 253) {
-    return fmt::format("invalid tag key: {} (DNS prefix is too long)", goQuote(key));
-  }
-  if (name.size() > 63) return fmt::format("invalid tag key: {} (name is too long)", goQuote(key));
-  return std::nullopt;
-}
 
 // The text Go's regexp package gives for each RE2 parse error.
 std::string_view goRegexpErrorCode(RE2::ErrorCode code) {
@@ -74,17 +31,6 @@ std::string_view goRegexpErrorCode(RE2::ErrorCode code) {
 }
 
 }  // namespace
-
-void validateLabels(const api::Message& owner, std::string_view field, const api::StringMap& labels,
-                    const Loc& at, Report& report) {
-  for (const auto& [k, v] : labels) {
-    Loc entry = at.key(owner, field, k);
-    if (auto e = validateLabelKey(k)) report.error(entry, *e);
-    if (!v.empty() && !isQualifiedName(v)) {
-      report.error(entry, fmt::format("invalid tag value: {}", goQuote(v)));
-    }
-  }
-}
 
 void validateGatewayNames(const api::Message& owner, const std::vector<std::string>& names,
                           bool gateway_semantics, const Loc& at, Report& report) {

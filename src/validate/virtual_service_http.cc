@@ -8,6 +8,7 @@
 #include <cmath>
 #include <set>
 
+#include "validate/schema_rules.h"
 #include "validate/virtual_service_internal.h"
 
 namespace meshroute::validate::vs {
@@ -430,8 +431,7 @@ void checkDirectResponse(const api::HTTPDirectResponse& dr, const Loc& at, Repor
       } else {
         std::string shown =
             body->bytes->size() > 64 ? body->bytes->substr(0, 64) + "..." : *body->bytes;
-        report.error(bytes, fmt::format("Invalid value: \"{}\": {} in body must be of type byte",
-                                        shown, bytes.path()));
+        report.error(bytes, notBytes(bytes, shown));
       }
     }
     constexpr size_t kKiB = 1024;

@@ -25,10 +25,6 @@ struct RouteContext {
 // `@request.auth.claims[a][b]` form, which routes on JWT claims.
 bool isJwtClaimRoute(std::string_view name);
 
-// Kubernetes label map rules (keys are qualified names, values label values).
-void validateLabels(const api::Message& owner, std::string_view field, const api::StringMap& labels,
-                    const Loc& at, Report& report);
-
 // Gateway references (`ns/name`, or a legacy FQDN that stops the check).
 void validateGatewayNames(const api::Message& owner, const std::vector<std::string>& names,
                           bool gateway_semantics, const Loc& at, Report& report);

@@ -6,6 +6,7 @@
 
 #include "validate/common.h"
 #include "validate/go_format.h"
+#include "validate/schema_rules.h"
 #include "validate/validate.h"
 #include "validate/workload_entry_rules.h"
 
@@ -14,7 +15,6 @@ namespace detail {
 namespace {
 
 constexpr std::string_view kUnixPrefix = "unix://";
-constexpr std::string_view kPortRange = "port must be between 1-65535";
 
 bool isAlnum(char c) {
   return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
@@ -28,58 +28,10 @@ bool matchesRun(std::string_view s, std::string_view middle) {
   });
 }
 
-// A Kubernetes label key: an optional DNS-subdomain prefix and '/', then a qualified name.
-Error labelKeyError(std::string_view key) {
-  std::string_view prefix;
-  std::string_view name = key;
-  if (size_t slash = key.find('/'); slash != std::string_view::npos) {
-    prefix = key.substr(0, slash);
-    name = key.substr(slash + 1);
-    bool prefix_ok = !prefix.empty();
-    size_t start = 0;
-    while (prefix_ok && start <= prefix.size()) {
-      size_t dot = prefix.find('.', start);
-      if (dot == std::string_view::npos) dot = prefix.size();
-      prefix_ok = matchesRun(prefix.substr(start, dot - start), "-");
-      start = dot + 1;
-    }
-    if (!prefix_ok) return fmt::format("invalid tag key: {}", goQuote(key));
-  }
-  if (!matchesRun(name, "-_.")) return fmt::format("invalid tag key: {}", goQuote(key));
-  if (prefix.size() > 253) {
-    return fmt::format("invalid tag key: {} (DNS prefix is too long)", goQuote(key));
-  }
-  if (name.size() > 63) return fmt::format("invalid tag key: {} (name is too long)", goQuote(key));
-  return std::nullopt;
-}
-
 // The CRD's port-name rule: a DNS-1123-style label (either case) shorter than 63 characters.
 bool isCrdPortName(std::string_view name) { return name.size() < 63 && matchesRun(name, "-"); }
 
 }  // namespace
-
-std::string celInvalid(std::string_view type, std::string_view rule_message) {
-  return fmt::format("Invalid value: \"{}\": {}", type, rule_message);
-}
-
-std::string tooLong(size_t max_length) {
-  return fmt::format("Too long: may not be more than {} bytes", max_length);
-}
-
-std::string tooMany(size_t count, size_t max) {
-  return fmt::format("Too many: {}: must have at most {} items", count, max);
-}
-
-void validateLabels(const api::StringMap& labels, const Loc& at, const api::Message& owner,
-                    std::string_view field, std::string_view prefix, Report& report) {
-  for (const auto& [k, v] : labels) {
-    Loc entry = at.key(owner, field, k);
-    if (auto e = labelKeyError(k)) report.error(entry, fmt::format("{}{}", prefix, *e));
-    if (!v.empty() && !matchesRun(v, "-_.")) {
-      report.error(entry, fmt::format("{}invalid tag value: {}", prefix, goQuote(v)));
-    }
-  }
-}
 
 void checkWorkloadEntrySchema(const api::WorkloadEntry& we, const Loc& at, bool address_required,
                               Report& report) {
@@ -110,7 +62,7 @@ void checkWorkloadEntrySchema(const api::WorkloadEntry& we, const Loc& at, bool 
     }
     for (const auto& [name, number] : we.ports) {
       if (number == 0 || number > 65535) {
-        report.error(at.key(we, "ports", name), celInvalid("integer", kPortRange));
+        report.error(at.key(we, "ports", name), celInvalid("integer", kCelPortRangeMessage));
       }
     }
   }
@@ -165,7 +117,7 @@ void validateWorkloadEntryRules(const api::WorkloadEntry& we, const Loc& at,
     if (auto e = validatePortName(name)) report.error(port, *e);
     if (auto e = validatePort(number)) report.error(port, *e);
   }
-  validateLabels(we.labels, at, we, "labels", "", report);
+  validateLabels(we, "labels", we.labels, at, report);
   if (unix_endpoint && service_ports != nullptr && service_ports->size() != 1) {
     report.error(addr_loc, "exactly 1 service port required for unix endpoints");
   }
@@ -175,16 +127,12 @@ void validateWorkloadEntryRules(const api::WorkloadEntry& we, const Loc& at,
 
 namespace {
 
-using detail::celInvalid;
-
 // The CRD schema of a WorkloadGroup probe (minimums, CEL rules, header-name pattern).
 void checkProbeSchema(const api::ReadinessProbe& probe, const Loc& at, Report& report) {
   auto non_negative = [&](std::string_view field, int32_t value) {
     if (value < 0) {
       Loc loc = at.field(probe, field);
-      report.error(loc, fmt::format("Invalid value: {}: {} in body should be greater than or equal "
-                                    "to 0",
-                                    value, loc.path()));
+      report.error(loc, belowMinimum(loc, value, 0));
     }
   };
   non_negative("initialDelaySeconds", probe.initial_delay_seconds);
@@ -194,7 +142,7 @@ void checkProbeSchema(const api::ReadinessProbe& probe, const Loc& at, Report& r
   non_negative("failureThreshold", probe.failure_threshold);
   auto port_rule = [&](const api::Message& owner, const Loc& loc, uint32_t port) {
     if (owner.has("port") && (port == 0 || port > 65535)) {
-      report.error(loc.field(owner, "port"), celInvalid("integer", "port must be between 1-65535"));
+      report.error(loc.field(owner, "port"), celInvalid("integer", kCelPortRangeMessage));
     }
   };
   if (const auto& h = probe.http_get) {
@@ -213,9 +161,7 @@ void checkProbeSchema(const api::ReadinessProbe& probe, const Loc& at, Report& r
       });
       if (header.has("name") && (header.name.empty() || !ok)) {
         Loc name = loc.field(header, "name");
-        report.error(name, fmt::format("Invalid value: {}: {} in body should match "
-                                       "'^[-_A-Za-z0-9]+$'",
-                                       goQuote(header.name), name.path()));
+        report.error(name, patternMismatch(name, header.name, "^[-_A-Za-z0-9]+$"));
       }
     }
   }
@@ -226,9 +172,7 @@ void checkProbeSchema(const api::ReadinessProbe& probe, const Loc& at, Report& r
     for (size_t i = 0; i < e->command.size(); ++i) {
       if (e->command[i].empty()) {
         Loc loc = exec.item(*e, "command", i);
-        report.error(loc, fmt::format("Invalid value: \"\": {} in body should be at least 1 chars "
-                                      "long",
-                                      loc.path()));
+        report.error(loc, tooShort(loc, e->command[i], 1));
       }
     }
   }
@@ -294,12 +238,12 @@ void validateWorkloadGroup(const api::Resource& /*res*/, const api::WorkloadGrou
   if (const auto& meta = wg.metadata) {
     Loc loc = spec.field(wg, "metadata");
     if (meta->labels.size() > 256) {
-      r.error(loc.field(*meta, "labels"), detail::tooMany(meta->labels.size(), 256));
+      r.error(loc.field(*meta, "labels"), tooMany(meta->labels.size(), 256));
     }
     if (meta->annotations.size() > 256) {
-      r.error(loc.field(*meta, "annotations"), detail::tooMany(meta->annotations.size(), 256));
+      r.error(loc.field(*meta, "annotations"), tooMany(meta->annotations.size(), 256));
     }
-    detail::validateLabels(meta->labels, loc, *meta, "labels", "invalid labels: ", r);
+    validateLabels(*meta, "labels", meta->labels, loc, r, "invalid labels: ");
   }
   if (wg.template_) {
     // Istio checks no template field: the address and more are filled in when workloads join.
