@@ -276,6 +276,35 @@ std::vector<const CompiledVirtualService*> Snapshot::Compiled::virtualServicesFo
   return out;
 }
 
+std::vector<const CompiledVirtualService*> Snapshot::Compiled::virtualServicesMatching(
+    std::string_view host) const {
+  std::vector<int> idx;
+  if (hosts::isWildcard(host)) {
+    for (size_t i = 0; i < virtual_services.size(); ++i) {
+      const auto& hs = virtual_services[i].hosts;
+      if (std::any_of(hs.begin(), hs.end(),
+                      [&](const std::string& h) { return hosts::matches(h, host); })) {
+        idx.push_back(static_cast<int>(i));
+      }
+    }
+  } else {
+    if (auto it = vs_by_host.find(std::string(host)); it != vs_by_host.end()) idx = it->second;
+    for (int i : wildcard_vs) {
+      const auto& hs = virtual_services[static_cast<size_t>(i)].hosts;
+      if (std::any_of(hs.begin(), hs.end(), [&](const std::string& h) {
+            return hosts::isWildcard(h) && hosts::matches(h, host);
+          })) {
+        idx.push_back(i);
+      }
+    }
+    std::sort(idx.begin(), idx.end());
+    idx.erase(std::unique(idx.begin(), idx.end()), idx.end());
+  }
+  std::vector<const CompiledVirtualService*> out;
+  for (int i : idx) out.push_back(&virtual_services[static_cast<size_t>(i)]);
+  return out;
+}
+
 const registry::Service* Snapshot::Compiled::serviceFor(std::string_view host,
                                                         std::string_view proxy_ns) const {
   const registry::Service* best = nullptr;
@@ -318,8 +347,11 @@ std::shared_ptr<const SidecarScope> Snapshot::Compiled::sidecarScope(const Proxy
 
 std::shared_ptr<const RouteConfig> Snapshot::Compiled::sidecarRouteConfig(
     const Proxy& proxy, const SidecarScope& scope, const StaticContext& ctx) const {
-  const std::string key = fmt::format("s|{}|{}|{}|{}", static_cast<const void*>(&scope), proxy.ns,
-                                      ctx.port, labelsKey(*ctx.labels));
+  // A scope is a function of its Sidecar resource and namespace; keying on those (not on the
+  // scope's address) stays right when the scope cache is emptied and reallocated.
+  const std::string key =
+      fmt::format("s|{}|{}|{}|{}|{}|{}", static_cast<const void*>(scope.sidecar), scope.ns,
+                  proxy.ns, ctx.ns, ctx.port, labelsKey(*ctx.labels));
   {
     std::lock_guard<std::mutex> lock(mu);
     if (auto it = route_cache.find(key); it != route_cache.end()) return it->second;
@@ -541,6 +573,16 @@ std::shared_ptr<const Snapshot> Snapshot::build(std::vector<api::Resource> resou
   for (size_t i = 0; i < c->virtual_services.size(); ++i) {
     const CompiledVirtualService& vs = c->virtual_services[i];
     const int idx = static_cast<int>(i);
+    bool wildcard = false;
+    for (const std::string& h : vs.hosts) {
+      if (hosts::isWildcard(h)) {
+        wildcard = true;
+      } else {
+        auto& list = c->vs_by_host[h];
+        if (list.empty() || list.back() != idx) list.push_back(idx);
+      }
+    }
+    if (wildcard) c->wildcard_vs.push_back(idx);
     for (const std::string& gw : vs.gateways) {
       if (vs.export_to.is_public) {
         c->public_by_gateway[gw].push_back(idx);

@@ -62,21 +62,11 @@ Hit findMatch(const VirtualHostEntry& v, const RequestView& req) {
 // The same search, route by route in Envoy's order, recording why each rule did not match.
 Hit traceMatch(const VirtualHostEntry& v, const RequestView& req, const StaticContext& base,
                std::vector<TraceStep>& trace) {
-  std::vector<std::pair<const RouteSegment*, size_t>> order;
-  for (int phase = 0; phase < (v.reorder_catch_all ? 2 : 1); ++phase) {
-    for (const RouteSegment& seg : v.segments) {
-      for (size_t k = 0; k < seg.state.size(); ++k) {
-        if (seg.state[k] == RouteState::kUnreachable) continue;
-        const bool late = v.reorder_catch_all && seg.state[k] == RouteState::kActive &&
-                          seg.vs->routes[k].catch_all;
-        if (late == (phase == 1)) order.emplace_back(&seg, k);
-      }
-    }
-  }
   const RouteSegment* cur_seg = nullptr;
   int cur_rule = -1;
   Hit hit;
-  for (const auto& [seg, k] : order) {
+  // Returns true when the route matched (the search stops there).
+  auto visit = [&](const RouteSegment* seg, size_t k) {
     const CompiledVirtualService& vs = *seg->vs;
     const HttpRouteMatch& r = vs.routes[k];
     if (seg != cur_seg || r.rule != cur_rule) {
@@ -111,10 +101,23 @@ Hit traceMatch(const VirtualHostEntry& v, const RequestView& req, const StaticCo
       step.matched = true;
       if (blocks > 1) step.reason = fmt::format("match[{}] matched", r.match);
       hit = {seg, static_cast<int>(k)};
-      break;
+      return true;
     }
     if (blocks > 1) reason = fmt::format("match[{}]: {}", r.match, reason);
     step.reason = step.reason.empty() ? reason : step.reason + "; " + reason;
+    return false;
+  };
+  // Gateways list catch-all routes of merged VirtualServices after every other route.
+  for (int phase = 0; phase < (v.reorder_catch_all ? 2 : 1); ++phase) {
+    for (const RouteSegment& seg : v.segments) {
+      for (size_t k = 0; k < seg.state.size(); ++k) {
+        if (seg.state[k] == RouteState::kUnreachable) continue;
+        const bool late = v.reorder_catch_all && seg.state[k] == RouteState::kActive &&
+                          seg.vs->routes[k].catch_all;
+        if (late != (phase == 1)) continue;
+        if (visit(&seg, k)) return hit;
+      }
+    }
   }
   return hit;
 }
@@ -170,7 +173,8 @@ void sidecarNotes(const Snapshot::Compiled& c, const SidecarScope& scope, const 
   const CompiledVirtualService* applied =
       v && !v->segments.empty() ? v->segments.front().vs : nullptr;
   if (applied) d.notes.insert(d.notes.end(), applied->notes.begin(), applied->notes.end());
-  for (const CompiledVirtualService& vs : c.virtual_services) {
+  for (const CompiledVirtualService* vsp : c.virtualServicesMatching(fqdn)) {
+    const CompiledVirtualService& vs = *vsp;
     if (&vs == applied) continue;
     auto host = std::find_if(vs.hosts.begin(), vs.hosts.end(),
                              [&](const std::string& h) { return hosts::matches(h, fqdn); });
@@ -367,7 +371,8 @@ void gatewayNotes(const Snapshot::Compiled& c, const Proxy& proxy,
         fmt::join(keys, ", ")));
   }
   const std::string host(req.host());
-  for (const CompiledVirtualService& vs : c.virtual_services) {
+  for (const CompiledVirtualService* vsp : c.virtualServicesMatching(host)) {
+    const CompiledVirtualService& vs = *vsp;
     if (std::find(applied.begin(), applied.end(), &vs) != applied.end()) continue;
     auto h = std::find_if(vs.hosts.begin(), vs.hosts.end(),
                           [&](const std::string& x) { return hosts::matches(x, host); });

@@ -145,6 +145,10 @@ struct Snapshot::Compiled {
   std::map<std::pair<std::string, std::string>, std::vector<int>> private_by_ns_gateway;
   std::map<std::pair<std::string, std::string>, std::vector<int>> exported_by_ns_gateway;
 
+  // VirtualServices by host, for the notes about the ones that did not apply.
+  std::unordered_map<std::string, std::vector<int>> vs_by_host;
+  std::vector<int> wildcard_vs;
+
   std::vector<const api::Resource*> sidecars;  // with workloadSelector first, each oldest first
   const api::Resource* root_sidecar = nullptr;
   std::vector<const api::Resource*> gateways;  // oldest first
@@ -161,6 +165,9 @@ struct Snapshot::Compiled {
   // VirtualServicesForGateway: private, then exported to `ns`, then public; each oldest first.
   [[nodiscard]] std::vector<const CompiledVirtualService*> virtualServicesFor(
       std::string_view ns, std::string_view gateway) const;
+  // VirtualServices (oldest first) with a host that matches `host` (host.Name.Matches).
+  [[nodiscard]] std::vector<const CompiledVirtualService*> virtualServicesMatching(
+      std::string_view host) const;
   [[nodiscard]] const registry::Service* serviceFor(std::string_view host,
                                                     std::string_view proxy_ns) const;
 

@@ -46,13 +46,11 @@ std::map<std::string, HostClass> classify(const std::vector<std::string>& egress
   for (const std::string& h : egress_hosts) {
     const size_t slash = h.find('/');
     if (slash == std::string::npos || h.find('/', slash + 1) != std::string::npos) continue;
-    std::string ns = h.substr(0, slash);
+    const bool excluded = h.starts_with('~');
+    const size_t from = excluded ? 1 : 0;
+    std::string ns(h, from, slash - from);
     const std::string name = h.substr(slash + 1);
-    const bool excluded = ns.starts_with('~');
-    if (excluded) {
-      ns = ns.substr(1);
-      if (ns.empty()) ns = "*";
-    }
+    if (excluded && ns.empty()) ns.push_back('*');
     if (ns == ".") ns = config_ns;
     HostClass& hc = out[ns];
     if (excluded) {

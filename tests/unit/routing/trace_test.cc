@@ -96,6 +96,23 @@ TEST(DecisionTrace, SourceLabelsFromTheRequestStandForTheProxy) {
   EXPECT_EQ(snap->decide(sidecar(), r).destinations.at(0).subset, "v2");
 }
 
+TEST(DecisionTrace, SourceNamespaceFromTheRequestIsMatched) {
+  const std::string v = vs("reviews", R"(  hosts: [reviews]
+  http:
+  - match:
+    - sourceNamespace: frontend
+    route:
+    - destination: {host: reviews, subset: v2}
+  - route:
+    - destination: {host: reviews, subset: v1}
+)");
+  auto snap = snapshotFrom(kServices + v);
+  Request r = get("http://reviews:9080/");
+  EXPECT_EQ(snap->decide(sidecar(), r).destinations.at(0).subset, "v1");
+  r.source_ns = "frontend";
+  EXPECT_EQ(snap->decide(sidecar(), r).destinations.at(0).subset, "v2");
+}
+
 TEST(DecisionTrace, DefaultRouteIsTraced) {
   auto snap = snapshotFrom(kServices);
   Decision d = snap->decide(sidecar(), get("http://reviews:9080/"));
