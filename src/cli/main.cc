@@ -2,6 +2,7 @@
 #include <CLI/CLI.hpp>
 
 #include "cli/explain_command.h"
+#include "cli/run_command.h"
 #include "cli/validate_command.h"
 
 int main(int argc, char** argv) {
@@ -13,6 +14,7 @@ int main(int argc, char** argv) {
   int exit_code = 0;
   meshroute::cli::addValidateCommand(app, exit_code);
   meshroute::cli::addExplainCommand(app, exit_code);
+  meshroute::cli::addRunCommand(app, exit_code);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

@@ -16,6 +16,7 @@
 #include "routing/decision.h"
 #include "routing/destination.h"
 #include "routing/request.h"
+#include "routing/route_table.h"
 
 namespace meshroute::routing {
 
@@ -36,6 +37,10 @@ class Snapshot {
   [[nodiscard]] Decision decide(const Proxy& proxy, const Request& request) const;
   [[nodiscard]] Decision decide(const Proxy& proxy, const Request& request,
                                 const DecideOptions& options) const;
+
+  // The proxy's HTTP route configurations with their routes in match order (sidecars; empty
+  // for routers). Thread-safe.
+  [[nodiscard]] std::vector<RouteTable> routeTables(const Proxy& proxy) const;
 
   [[nodiscard]] const std::vector<api::Resource>& resources() const { return resources_; }
   [[nodiscard]] const registry::Registry& registry() const { return registry_; }

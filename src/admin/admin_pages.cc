@@ -1,0 +1,197 @@
+#include "admin/admin_pages.h"
+
+#include <fmt/chrono.h>
+#include <fmt/format.h>
+
+#include <nlohmann/json.hpp>
+#include <set>
+#include <variant>
+
+#include "api/encode.h"
+#include "registry/registry.h"
+
+namespace meshroute::admin {
+namespace {
+
+using nlohmann::json;
+
+std::string isoTime(std::chrono::system_clock::time_point t) {
+  return fmt::format("{:%Y-%m-%dT%H:%M:%S}Z",
+                     std::chrono::time_point_cast<std::chrono::seconds>(t));
+}
+
+json specJson(const api::Resource& res) {
+  return std::visit(
+      [](const auto& spec) -> json {
+        if constexpr (std::is_same_v<std::decay_t<decltype(spec)>, std::monostate>) {
+          return nullptr;
+        } else {
+          return api::toJson(spec);
+        }
+      },
+      res.spec);
+}
+
+// The clusters the proxy can send to: every visible service port, with and without each
+// subset its DestinationRule defines, resolved as a request would resolve them.
+struct ClusterView {
+  routing::DestinationResolution resolution;
+  std::string host;
+};
+
+std::vector<ClusterView> clustersOf(const routing::Snapshot& snap, const routing::Proxy& proxy) {
+  std::vector<ClusterView> out;
+  std::set<std::string> seen;
+  for (const auto& svc : snap.registry().services()) {
+    for (const auto& port : svc.ports) {
+      auto base = snap.destinations().resolve(proxy, svc.hostname, "", port.port);
+      std::vector<std::string> subsets{""};
+      if (base.merged_rule != nullptr) {
+        for (const auto& s : base.merged_rule->subsets) subsets.push_back(s.name);
+      }
+      for (const auto& subset : subsets) {
+        auto r = subset.empty()
+                     ? base
+                     : snap.destinations().resolve(proxy, svc.hostname, subset, port.port);
+        if (r.cluster.empty() || !seen.insert(r.cluster).second) continue;
+        out.push_back(ClusterView{std::move(r), svc.hostname});
+      }
+    }
+  }
+  return out;
+}
+
+}  // namespace
+
+std::string prometheusPage(proxy::ProxyServer& server) {
+  std::string out = server.metrics().renderPrometheus();
+  auto& shared = server.shared();
+  auto gen = server.current();
+  fmt::format_to(std::back_inserter(out),
+                 "# TYPE envoy_server_live gauge\nenvoy_server_live {}\n"
+                 "# TYPE envoy_http_downstream_cx_active gauge\n"
+                 "envoy_http_downstream_cx_active {}\n"
+                 "# TYPE envoy_http_downstream_cx_total counter\n"
+                 "envoy_http_downstream_cx_total {}\n"
+                 "# TYPE envoy_http_downstream_rq_active gauge\n"
+                 "envoy_http_downstream_rq_active {}\n"
+                 "# TYPE envoy_listener_downstream_cx_overflow counter\n"
+                 "envoy_listener_downstream_cx_overflow {}\n"
+                 "# TYPE meshroute_config_version gauge\nmeshroute_config_version {}\n"
+                 "# TYPE meshroute_config_rejected_total counter\n"
+                 "meshroute_config_rejected_total {}\n",
+                 server.ready() ? 1 : 0, shared.connections.load(), shared.connections_total.load(),
+                 shared.active_requests.load(), shared.rejected_connections.load(),
+                 gen ? gen->version : 0, server.rejectedCount());
+  return out;
+}
+
+std::string configDumpPage(proxy::ProxyServer& server) {
+  auto gen = server.current();
+  json dump;
+  dump["version"] = gen ? gen->version : 0;
+  dump["loaded_at"] = gen ? isoTime(gen->loaded_at) : "";
+  dump["paths"] = server.paths();
+  const auto& p = server.settings().proxy;
+  dump["proxy"] = {{"type", "sidecar"}, {"namespace", p.ns}, {"labels", p.labels}};
+  json resources = json::array();
+  if (gen) {
+    for (const auto& res : gen->snapshot->resources()) {
+      resources.push_back({{"apiVersion", res.api_version},
+                           {"kind", res.kind},
+                           {"namespace", res.meta.namespace_},
+                           {"name", res.meta.name},
+                           {"file", res.file},
+                           {"line", res.mark.line},
+                           {"spec", specJson(res)}});
+    }
+    dump["warnings"] = gen->warnings;
+  }
+  dump["resources"] = std::move(resources);
+  auto rejection = server.lastRejection();
+  if (rejection) {
+    dump["last_rejection"] = {{"at", isoTime(rejection->at)}, {"reasons", rejection->reasons}};
+  } else {
+    dump["last_rejection"] = nullptr;
+  }
+  dump["rejected_reloads"] = server.rejectedCount();
+  return dump.dump(2) + "\n";
+}
+
+std::string clustersPage(proxy::ProxyServer& server, bool as_json) {
+  auto gen = server.current();
+  if (!gen) return as_json ? "{\"cluster_statuses\":[]}\n" : "";
+  const auto& proxy = server.settings().proxy;
+  auto& hosts = server.shared().hosts;
+  std::string text;
+  json statuses = json::array();
+  for (const auto& view : clustersOf(*gen->snapshot, proxy)) {
+    const auto& r = view.resolution;
+    std::string lb = r.policy.load_balancer.empty() ? "LEAST_REQUEST" : r.policy.load_balancer;
+    fmt::format_to(std::back_inserter(text), "{}::lb_policy::{}\n", r.cluster, lb);
+    json c = {{"name", r.cluster}, {"lb_policy", lb}, {"host_statuses", json::array()}};
+    for (const registry::Endpoint* e : r.endpoints) {
+      if (e == nullptr || e->address.empty()) continue;
+      auto port = e->ports.find(r.port);
+      uint32_t p = port != e->ports.end() && port->second ? port->second : r.port;
+      std::string key = fmt::format("{}:{}", e->address, p);
+      const proxy::HostStats* hs = hosts.find(r.cluster, key);
+      int64_t active = hs ? hs->rq_active.load(std::memory_order_relaxed) : 0;
+      uint64_t total = hs ? hs->rq_total.load(std::memory_order_relaxed) : 0;
+      uint64_t errors = hs ? hs->rq_error.load(std::memory_order_relaxed) : 0;
+      uint64_t fails = hs ? hs->cx_connect_fail.load(std::memory_order_relaxed) : 0;
+      const char* health = e->healthy ? "healthy" : "/failed_eds_health";
+      fmt::format_to(std::back_inserter(text),
+                     "{0}::{1}::rq_active::{2}\n{0}::{1}::rq_total::{3}\n"
+                     "{0}::{1}::rq_error::{4}\n{0}::{1}::cx_connect_fail::{5}\n"
+                     "{0}::{1}::weight::{6}\n{0}::{1}::health_flags::{7}\n"
+                     "{0}::{1}::zone::{8}\n",
+                     r.cluster, key, active, total, errors, fails, e->weight, health, e->locality);
+      c["host_statuses"].push_back({{"address", key},
+                                    {"weight", e->weight},
+                                    {"health", e->healthy ? "HEALTHY" : "UNHEALTHY"},
+                                    {"locality", e->locality},
+                                    {"stats",
+                                     {{"rq_active", active},
+                                      {"rq_total", total},
+                                      {"rq_error", errors},
+                                      {"cx_connect_fail", fails}}}});
+    }
+    statuses.push_back(std::move(c));
+  }
+  if (as_json) return json{{"cluster_statuses", std::move(statuses)}}.dump(2) + "\n";
+  return text;
+}
+
+std::string routesPage(proxy::ProxyServer& server) {
+  auto gen = server.current();
+  json out = {{"version", gen ? gen->version : 0}, {"route_configs", json::array()}};
+  if (!gen) return out.dump(2) + "\n";
+  for (const auto& table : gen->snapshot->routeTables(server.settings().proxy)) {
+    json t = {{"name", table.name}, {"virtual_hosts", json::array()}};
+    for (const auto& host : table.hosts) {
+      json h = {{"name", host.name},
+                {"kind", host.kind},
+                {"domains", host.domains},
+                {"routes", json::array()}};
+      for (const auto& r : host.routes) {
+        json route = {{"name", r.name}, {"catch_all", r.catch_all}};
+        if (!r.virtual_service.empty()) {
+          route["virtual_service"] = r.virtual_service;
+          route["rule_index"] = r.rule_index;
+          if (r.match_index >= 0) route["match_index"] = r.match_index;
+        }
+        if (!r.delegate.empty()) {
+          route["delegate"] = r.delegate;
+          route["delegate_rule_index"] = r.delegate_rule_index;
+        }
+        h["routes"].push_back(std::move(route));
+      }
+      t["virtual_hosts"].push_back(std::move(h));
+    }
+    out["route_configs"].push_back(std::move(t));
+  }
+  return out.dump(2) + "\n";
+}
+
+}  // namespace meshroute::admin

@@ -1,0 +1,80 @@
+// A worker's view of the clusters of one configuration generation: for each Envoy cluster a
+// request was routed to, its endpoints (addresses, ports, weights, the workload labels metrics
+// need) and a load balancer with per-worker state. Built lazily on first use and dropped when
+// a new generation arrives; a request in flight keeps its own through shared_ptr.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "core/random.h"
+#include "proxy/host_stats.h"
+#include "routing/decision.h"
+#include "upstream/load_balancer.h"
+
+namespace meshroute::proxy {
+
+struct EndpointInfo {
+  std::string host;  // IP address or DNS name
+  uint16_t port = 0;
+  std::string key;  // "host:port": the connection pool key
+  // For metrics: the workload behind the endpoint.
+  std::string workload = "unknown";
+  std::string workload_ns = "unknown";
+  std::string app = "unknown";
+  std::string version = "unknown";
+  HostStats* stats = nullptr;  // shared across workers; null for passthrough endpoints
+};
+
+// Counts a request against an endpoint's active requests (LEAST_REQUEST, /clusters) while it
+// lives.
+class ActiveRequest {
+ public:
+  ActiveRequest(upstream::EndpointSet* set, int index, HostStats* stats);
+  ~ActiveRequest();
+  ActiveRequest(const ActiveRequest&) = delete;
+  ActiveRequest& operator=(const ActiveRequest&) = delete;
+
+ private:
+  upstream::EndpointSet* set_;
+  int index_;
+  HostStats* stats_;
+};
+
+struct ClusterState {
+  std::string name;          // "outbound|9080|v2|reviews.default.svc.cluster.local"
+  std::string lb_policy;     // ROUND_ROBIN, LEAST_REQUEST, RANDOM, CLUSTER_PROVIDED
+  bool passthrough = false;  // send to the request's own authority (PassthroughCluster)
+  std::vector<EndpointInfo> endpoints;
+  upstream::EndpointSet set;  // the load balancer's view (weights, active requests, health)
+  std::unique_ptr<upstream::LoadBalancer> lb;
+  std::chrono::milliseconds connect_timeout{0};
+  // Metric labels of the destination service.
+  std::string service_host = "unknown";
+  std::string service_name = "unknown";
+  std::string service_ns = "unknown";
+  std::string version = "unknown";  // the subset's version label
+
+  ActiveRequest trackActive(int endpoint);
+  // Index into `endpoints` of the picked endpoint; -1 when none is available.
+  int pick(core::Random& random) const;
+};
+
+class ClusterCache {
+ public:
+  // The state for `dest` under configuration `version`; rebuilt when the version changes.
+  std::shared_ptr<ClusterState> get(uint64_t version, const routing::RoutedDestination& dest,
+                                    std::chrono::milliseconds default_connect_timeout,
+                                    HostStatsTable& stats, core::Random& random);
+  [[nodiscard]] size_t size() const { return clusters_.size(); }
+
+ private:
+  uint64_t version_ = 0;
+  std::unordered_map<std::string, std::shared_ptr<ClusterState>> clusters_;
+};
+
+}  // namespace meshroute::proxy

@@ -1,0 +1,42 @@
+// A worker's idle upstream connections, keyed by endpoint address. HTTP/1.1 keep-alive
+// connections are reused for later requests to the same endpoint; connections stay on the
+// worker that opened them, so the pool needs no lock.
+#pragma once
+
+#include <boost/asio/ip/tcp.hpp>
+#include <cstddef>
+#include <memory>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "proxy/io_buffer.h"
+
+namespace meshroute::proxy {
+
+struct UpstreamConnection {
+  UpstreamConnection(boost::asio::io_context& io, std::string endpoint_key, size_t buffer_size)
+      : socket(io), key(std::move(endpoint_key)), buffer(buffer_size) {}
+  boost::asio::ip::tcp::socket socket;
+  std::string key;  // "10.0.0.1:8080"
+  IoBuffer buffer;
+  uint64_t requests = 0;  // served on this connection (1 = fresh)
+};
+
+class UpstreamPool {
+ public:
+  explicit UpstreamPool(size_t max_idle_per_host) : max_idle_per_host_(max_idle_per_host) {}
+
+  // An idle connection to `key` that the upstream has not closed meanwhile, or null.
+  std::unique_ptr<UpstreamConnection> takeIdle(const std::string& key);
+  // Keeps a connection whose last exchange ended cleanly for reuse.
+  void release(std::unique_ptr<UpstreamConnection> conn);
+  void closeAll();
+  [[nodiscard]] size_t idleCount() const;
+
+ private:
+  size_t max_idle_per_host_;
+  std::unordered_map<std::string, std::vector<std::unique_ptr<UpstreamConnection>>> idle_;
+};
+
+}  // namespace meshroute::proxy

@@ -1,0 +1,31 @@
+#include "runtime/event_loop.h"
+
+#include <pthread.h>
+
+namespace meshroute::runtime {
+
+EventLoopThread::EventLoopThread(std::string name)
+    : name_(std::move(name)), work_(boost::asio::make_work_guard(io_)) {}
+
+EventLoopThread::~EventLoopThread() {
+  stop();
+  join();
+}
+
+void EventLoopThread::start() {
+  thread_ = std::thread([this] {
+    // Thread names show in top -H and gdb; Linux caps them at 15 characters.
+    pthread_setname_np(pthread_self(), name_.substr(0, 15).c_str());
+    io_.run();
+  });
+}
+
+void EventLoopThread::releaseWork() { work_.reset(); }
+
+void EventLoopThread::stop() { io_.stop(); }
+
+void EventLoopThread::join() {
+  if (thread_.joinable()) thread_.join();
+}
+
+}  // namespace meshroute::runtime

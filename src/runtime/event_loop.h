@@ -1,0 +1,37 @@
+// One thread running one io_context: a proxy worker or the admin server. Work posted to it
+// runs on that thread only, which is how state is kept thread-confined instead of locked.
+#pragma once
+
+#include <boost/asio/executor_work_guard.hpp>
+#include <boost/asio/io_context.hpp>
+#include <optional>
+#include <string>
+#include <thread>
+
+namespace meshroute::runtime {
+
+class EventLoopThread {
+ public:
+  explicit EventLoopThread(std::string name);
+  ~EventLoopThread();  // stops and joins
+  EventLoopThread(const EventLoopThread&) = delete;
+  EventLoopThread& operator=(const EventLoopThread&) = delete;
+
+  void start();
+  // Lets run() return once no work is left (connections closed), without cancelling any.
+  void releaseWork();
+  // Stops the loop now; pending handlers are abandoned.
+  void stop();
+  void join();
+
+  boost::asio::io_context& context() { return io_; }
+  [[nodiscard]] const std::string& name() const { return name_; }
+
+ private:
+  std::string name_;
+  boost::asio::io_context io_{1};  // concurrency hint 1: single-threaded, no internal locking
+  std::optional<boost::asio::executor_work_guard<boost::asio::io_context::executor_type>> work_;
+  std::thread thread_;
+};
+
+}  // namespace meshroute::runtime
