@@ -1,6 +1,7 @@
 // meshroute: Istio traffic management. This file wires subcommands only.
 #include <CLI/CLI.hpp>
 
+#include "cli/echo_command.h"
 #include "cli/explain_command.h"
 #include "cli/run_command.h"
 #include "cli/validate_command.h"
@@ -15,6 +16,7 @@ int main(int argc, char** argv) {
   meshroute::cli::addValidateCommand(app, exit_code);
   meshroute::cli::addExplainCommand(app, exit_code);
   meshroute::cli::addRunCommand(app, exit_code);
+  meshroute::cli::addEchoCommand(app, exit_code);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
