@@ -6,7 +6,7 @@ packages=(
   cmake ninja-build g++ clang-14 libclang-rt-14-dev clang-format clang-tidy
   libboost1.81-dev libnghttp2-dev libssl-dev libre2-dev
   libyaml-dev libfmt-dev libspdlog-dev nlohmann-json3-dev libcli11-dev libxxhash-dev libc-ares-dev
-  libgtest-dev libgmock-dev libbenchmark-dev curl python3 git
+  libgtest-dev libgmock-dev libbenchmark-dev curl python3 git nginx-light
 )
 missing=()
 for p in "${packages[@]}"; do

@@ -106,8 +106,11 @@ awaitable<bool> Session::forward(const routing::Decision& d,
     last_failed = endpoint;
     if (closed_) co_return false;
   }
-  if (attempts > 1) log_.addFlag("URX");
-  co_return co_await reply(failure);
+  if (attempts == 1) co_return co_await reply(failure);
+  // Envoy lists flags in a fixed order: the failure, then "retry limit exceeded".
+  LocalReply r = localReplyFor(failure);
+  std::string flags = std::string(r.flag) + ",URX";
+  co_return co_await replyWith(r.status, r.body, "", flags, r.details);
 }
 
 awaitable<bool> Session::connectUpstream(ClusterState& cluster, int endpoint) {
