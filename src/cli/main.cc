@@ -1,6 +1,7 @@
 // meshroute: Istio traffic management. This file wires subcommands only.
 #include <CLI/CLI.hpp>
 
+#include "cli/demo_command.h"
 #include "cli/echo_command.h"
 #include "cli/explain_command.h"
 #include "cli/run_command.h"
@@ -17,6 +18,7 @@ int main(int argc, char** argv) {
   meshroute::cli::addExplainCommand(app, exit_code);
   meshroute::cli::addRunCommand(app, exit_code);
   meshroute::cli::addEchoCommand(app, exit_code);
+  meshroute::cli::addDemoCommand(app, exit_code);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
