@@ -46,7 +46,7 @@ awaitable<void> watchdog(std::shared_ptr<AdminConnection> conn) {
 // One admin connection: small requests, answers computed on this thread; every wait bounded.
 awaitable<void> serveConnection(AdminServer& admin, std::shared_ptr<AdminConnection> conn) {
   http::Limits limits;
-  limits.max_head_bytes = 16 * 1024;
+  limits.max_head_bytes = 16 * size_t{1024};
   proxy::IoBuffer in(limits.max_head_bytes + 1024);
   http::RequestHead head;
   auto& socket = conn->socket;

@@ -115,7 +115,7 @@ std::optional<Reply> httpGet(const runtime::Address& to, const std::string& host
   if (::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) == 0) {
     std::string req =
         fmt::format("GET {} HTTP/1.1\r\nhost: {}\r\nconnection: close\r\n", path, host);
-    for (const auto& [k, v] : headers) req += k + ": " + v + "\r\n";
+    for (const auto& [k, v] : headers) req += fmt::format("{}: {}\r\n", k, v);
     req += "\r\n";
     if (::send(fd, req.data(), req.size(), MSG_NOSIGNAL) == static_cast<ssize_t>(req.size())) {
       std::string buf;

@@ -111,7 +111,7 @@ awaitable<void> tunnelEcho(std::shared_ptr<Connection> c, proxy::IoBuffer& in) {
     if (!co_await writeAll(c->socket, in.readable())) co_return;
     in.clear();
   }
-  std::array<char, 16 * 1024> buf{};
+  std::array<char, 16 * size_t{1024}> buf{};
   boost::system::error_code ec;
   while (true) {
     c->deadline.expires_after(kIdleTimeout);
@@ -124,7 +124,7 @@ awaitable<void> tunnelEcho(std::shared_ptr<Connection> c, proxy::IoBuffer& in) {
 
 awaitable<void> serve(std::shared_ptr<Connection> c, const EchoOptions& o, core::Random& random) {
   http::Limits limits;
-  proxy::IoBuffer in(limits.max_head_bytes + 16 * 1024);
+  proxy::IoBuffer in(limits.max_head_bytes + 16 * size_t{1024});
   http::RequestHead head;
   asio::steady_timer delay(c->socket.get_executor());
   while (c->socket.is_open()) {

@@ -18,10 +18,11 @@
 namespace meshroute::http {
 
 struct Limits {
-  size_t max_head_bytes = 60 * 1024;  // Envoy's max_request_headers_kb default (60 KiB) -> 431
-  size_t max_headers = 100;           // Envoy's max_headers_count default -> 431
-  size_t max_chunk_line = 4096;       // chunk-size line incl. extensions -> 400
-  size_t max_trailer_bytes = 60 * 1024;
+  size_t max_head_bytes =
+      60 * size_t{1024};         // Envoy's max_request_headers_kb default (60 KiB) -> 431
+  size_t max_headers = 100;      // Envoy's max_headers_count default -> 431
+  size_t max_chunk_line = 4096;  // chunk-size line incl. extensions -> 400
+  size_t max_trailer_bytes = 60 * size_t{1024};
 };
 
 // A header as it appears on the wire; name and value are views into the parsed buffer, the

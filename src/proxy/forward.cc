@@ -32,7 +32,7 @@ bool retriesConnectFailure(const routing::RetryPolicy& p) {
   return p.attempts > 0 && http::hasToken(p.retry_on, "connect-failure");
 }
 
-constexpr size_t kUpstreamBuffer = 64 * 1024 + 16 * 1024;
+constexpr size_t kUpstreamBuffer = 64 * size_t{1024} + 16 * size_t{1024};
 
 }  // namespace
 
@@ -354,7 +354,7 @@ awaitable<void> Session::tunnel() {
                                  asio::redirect_error(use_awaitable, ec));
       pending.clear();
     }
-    std::array<char, 16 * 1024> buf{};
+    std::array<char, 16 * size_t{1024}> buf{};
     while (!ec) {
       size_t n =
           co_await from.async_read_some(asio::buffer(buf), asio::redirect_error(use_awaitable, ec));

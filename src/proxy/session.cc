@@ -19,7 +19,7 @@ using asio::use_awaitable;
 
 namespace {
 
-constexpr size_t kReadChunk = 16 * 1024;
+constexpr size_t kReadChunk = 16 * size_t{1024};
 
 std::string endpointString(const asio::ip::tcp::endpoint& e) {
   return fmt::format("{}:{}", e.address().to_string(), e.port());
@@ -313,7 +313,7 @@ awaitable<bool> Session::reply(ProxyError error) {
 awaitable<bool> Session::discardRequestBody() {
   // A small unread body is read and dropped so the connection can serve the next request;
   // anything larger closes the connection instead of reading it all.
-  constexpr uint64_t kMaxDiscard = 64 * 1024;
+  constexpr uint64_t kMaxDiscard = uint64_t{64} * 1024;
   if (request_body_done_) co_return true;
   if (head_.framing != http::Framing::kContentLength || request_body_left_ > kMaxDiscard) {
     co_return false;

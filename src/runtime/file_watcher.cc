@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include <boost/asio/post.hpp>
+#include <cstring>
 #include <filesystem>
 #include <system_error>
 
@@ -25,14 +26,14 @@ bool isConfigName(const std::string& name) {
 
 }  // namespace
 
-FileWatcher::FileWatcher(boost::asio::io_context& io, std::vector<std::string> paths,
+FileWatcher::FileWatcher(boost::asio::io_context& io, const std::vector<std::string>& paths,
                          std::function<void()> on_change, std::chrono::milliseconds settle)
     : io_(io),
       on_change_(std::move(on_change)),
       settle_(settle),
       stream_(io),
       settle_timer_(io),
-      buffer_(64 * 1024) {
+      buffer_(64 * size_t{1024}) {
   fd_ = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
   if (fd_ < 0) {
     error_ = std::error_code(errno, std::generic_category()).message();

@@ -20,7 +20,7 @@ class FileWatcher {
  public:
   // `on_change` runs on `io` after `settle` has passed without further events, so a burst of
   // writes (an editor's save, a directory sync) causes one reload.
-  FileWatcher(boost::asio::io_context& io, std::vector<std::string> paths,
+  FileWatcher(boost::asio::io_context& io, const std::vector<std::string>& paths,
               std::function<void()> on_change,
               std::chrono::milliseconds settle = std::chrono::milliseconds(50));
   ~FileWatcher();
