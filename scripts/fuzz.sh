@@ -8,14 +8,19 @@ seconds=${1:-60}
 merge=${2:-}
 CC=clang-14 CXX=clang++-14 cmake -S . -B build/fuzz -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
   -DMESHROUTE_FUZZ=ON -DMESHROUTE_SANITIZE=ON -DMESHROUTE_TESTS=OFF -DMESHROUTE_BENCH=OFF >/dev/null
-cmake --build build/fuzz -j "$(nproc)" --target validate_fuzzer
-for target in validate; do
+cmake --build build/fuzz -j "$(nproc)" --target validate_fuzzer h1_fuzzer
+# The budget is shared: each target gets its part of SECONDS.
+targets=(validate h1)
+share=$(( seconds / ${#targets[@]} ))
+for target in "${targets[@]}"; do
+  dict=""
+  [ "$target" = validate ] && dict="-dict=tests/fuzz/yaml.dict"
   scratch=$(mktemp -d)
   trap 'rm -rf "$scratch"' EXIT
-  echo "fuzzing ${target} for ${seconds}s"
+  echo "fuzzing ${target} for ${share}s"
   build/fuzz/tests/fuzz/${target}_fuzzer "$scratch" "tests/fuzz/corpus/${target}" \
-    -max_total_time="$seconds" -max_len=65536 -timeout=10 -rss_limit_mb=2048 \
-    -dict=tests/fuzz/yaml.dict -print_final_stats=1 2>&1 | tail -n 12
+    -max_total_time="$share" -max_len=65536 -timeout=10 -rss_limit_mb=2048 \
+    $dict -print_final_stats=1 2>&1 | tail -n 12
   if [ "$merge" = "--merge" ]; then
     build/fuzz/tests/fuzz/${target}_fuzzer -merge=1 "tests/fuzz/corpus/${target}" "$scratch"
   fi
