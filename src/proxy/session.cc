@@ -9,6 +9,7 @@
 #include <boost/asio/write.hpp>
 
 #include "proxy/metrics_recorder.h"
+#include "proxy/request_builder.h"
 #include "proxy/worker.h"
 
 namespace meshroute::proxy {
@@ -23,12 +24,6 @@ constexpr size_t kReadChunk = 16 * size_t{1024};
 
 std::string endpointString(const asio::ip::tcp::endpoint& e) {
   return fmt::format("{}:{}", e.address().to_string(), e.port());
-}
-
-std::string lowerCopy(std::string_view s) {
-  std::string out(s);
-  for (auto& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return out;
 }
 
 }  // namespace
@@ -191,39 +186,13 @@ awaitable<bool> Session::readHead() {
   co_return true;
 }
 
-void Session::buildRoutingRequest() {
-  request_.headers.clear();
-  std::string_view target = head_.target;
-  std::string_view authority = head_.host;
-  std::string_view path = target;
-  request_.scheme = "http";
-  // Absolute-form (a client using us as an HTTP proxy): the target names the authority.
-  if (auto sep = target.find("://"); sep != std::string_view::npos && target[0] != '/') {
-    request_.scheme = lowerCopy(target.substr(0, sep));
-    std::string_view rest = target.substr(sep + 3);
-    auto slash = rest.find_first_of("/?");
-    authority = rest.substr(0, slash);
-    path = slash == std::string_view::npos ? "/" : rest.substr(slash);
-  }
-  request_.authority.assign(authority);
-  request_.path.assign(path);
-  if (!request_.path.empty() && request_.path[0] == '?') request_.path.insert(0, "/");
-  request_.method.assign(head_.method);
-  for (const auto& h : head_.headers) {
-    request_.headers.emplace_back(lowerCopy(h.name), std::string(h.value));
-  }
-  uint32_t port = request_.authorityPort();
-  request_.port = port ? port : 80;
-  request_.source_ip = client_ip_;
-}
-
 awaitable<bool> Session::serve() {
   log_.reset();
   log_.start = Clock::now();
   log_.start_wall = std::chrono::system_clock::now();
   worker_.shared().active_requests.fetch_add(1, std::memory_order_relaxed);
   config_ = worker_.config();
-  buildRoutingRequest();
+  toRoutingRequest(head_, client_ip_, request_);
   request_body_left_ = head_.framing == http::Framing::kContentLength ? head_.content_length : 0;
   request_body_done_ =
       head_.framing == http::Framing::kNone ||

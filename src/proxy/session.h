@@ -63,7 +63,6 @@ class Session : public std::enable_shared_from_this<Session> {
   boost::asio::awaitable<size_t> readUpstream();
   boost::asio::awaitable<bool> discardRequestBody();
 
-  void buildRoutingRequest();
   void buildUpstreamHead(const routing::Decision& decision, const routing::RoutedDestination& dest,
                          const ClusterState& cluster);
   void arm(Phase phase, std::chrono::milliseconds timeout);
