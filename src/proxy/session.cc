@@ -82,6 +82,11 @@ awaitable<void> Session::watchdog() {
     // wait can outlive its deadline whatever the coroutine is doing at this instant.
     if (expired_ == Phase::kConnect || expired_ == Phase::kResponse) {
       closeUpstream();
+    } else if (expired_ == Phase::kHeader) {
+      // The head is late: cancel the read so the session can answer 408 as Envoy does; the
+      // answer's write is bounded by the stream timeout it arms.
+      boost::system::error_code ignored;
+      down_.cancel(ignored);
     } else {
       closeUpstream();
       boost::system::error_code ignored;
@@ -160,11 +165,8 @@ awaitable<bool> Session::readHead() {
       auto r = http::parseRequestHead(in_.readable(), s.limits, head_);
       if (r.status == http::ParseStatus::kComplete) break;
       if (r.status == http::ParseStatus::kError) {
-        log_.reset();
-        log_.start = Clock::now();
-        log_.start_wall = std::chrono::system_clock::now();
+        beginRequest();
         request_body_done_ = false;  // unknown framing: close after the answer
-        worker_.shared().active_requests.fetch_add(1, std::memory_order_relaxed);
         co_await replyWith(r.error_status, http::reasonPhrase(r.error_status), "", "DPE",
                            "http1.codec_error");
         finishRequest();
@@ -179,6 +181,13 @@ awaitable<bool> Session::readHead() {
     }
     if (co_await readDownstream() == 0) {
       disarm();
+      if (expired_ == Phase::kHeader && !closed_) {
+        expired_ = Phase::kNone;
+        beginRequest();
+        request_body_done_ = false;  // close after the answer
+        co_await reply(ProxyError::kHeaderTimeout);
+        finishRequest();
+      }
       co_return false;  // closed, timed out or the buffer can't hold a legal head
     }
   }
@@ -187,10 +196,7 @@ awaitable<bool> Session::readHead() {
 }
 
 awaitable<bool> Session::serve() {
-  log_.reset();
-  log_.start = Clock::now();
-  log_.start_wall = std::chrono::system_clock::now();
-  worker_.shared().active_requests.fetch_add(1, std::memory_order_relaxed);
+  beginRequest();
   config_ = worker_.config();
   toRoutingRequest(head_, client_ip_, request_);
   request_body_left_ = head_.framing == http::Framing::kContentLength ? head_.content_length : 0;
@@ -261,6 +267,13 @@ awaitable<bool> Session::serve() {
   }
   finishRequest();
   co_return keep&& head_.keep_alive && !worker_.draining();
+}
+
+void Session::beginRequest() {
+  log_.reset();
+  log_.start = Clock::now();
+  log_.start_wall = std::chrono::system_clock::now();
+  worker_.shared().active_requests.fetch_add(1, std::memory_order_relaxed);
 }
 
 void Session::finishRequest() {

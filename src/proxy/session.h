@@ -67,6 +67,7 @@ class Session : public std::enable_shared_from_this<Session> {
                          const ClusterState& cluster);
   void arm(Phase phase, std::chrono::milliseconds timeout);
   void disarm();
+  void beginRequest();  // starts the access log record; finishRequest() ends it
   void finishRequest();
   void closeUpstream();
   void close();

@@ -487,6 +487,44 @@ spec:
         self.assertEqual(out.returncode, 1)
         self.assertRegex(out.stderr, r"bad\.yaml:7: VirtualService default/bad spec\.http\[0\]\.route\[0\]\.weight")
 
+    def test_limits_header_timeout_idle_timeout_max_connections(self):
+        proxy = harness.Proxy(BINARY, [self.dir.path],
+                              ["--request-header-timeout", "0.3", "--idle-timeout", "0.5",
+                               "--max-connections", "2", "--workers", "1"])
+        try:
+            # A head that never completes: Envoy's 408 "request header timeout", then close.
+            with socket.create_connection(("127.0.0.1", proxy.port), timeout=10) as s:
+                s.sendall(f"GET / HTTP/1.1\r\nHost: {REVIEWS}\r\n".encode())
+                out = b""
+                while True:
+                    b = s.recv(4096)
+                    if not b:
+                        break
+                    out += b
+            self.assertTrue(out.startswith(b"HTTP/1.1 408 "), out)
+            self.assertTrue(out.endswith(b"request header timeout"), out)
+            # An idle keep-alive connection is closed by the proxy (recv returns EOF).
+            with socket.create_connection(("127.0.0.1", proxy.port), timeout=10) as s:
+                self.assertEqual(s.recv(1), b"")
+        finally:
+            proxy.stop()
+        # Two connections open: the third is closed at once (a proxy without the short idle
+        # timeout, so the first two stay open while the third arrives).
+        proxy = harness.Proxy(BINARY, [self.dir.path], ["--max-connections", "2", "--workers", "1"])
+        try:
+            a = socket.create_connection(("127.0.0.1", proxy.port), timeout=10)
+            b = socket.create_connection(("127.0.0.1", proxy.port), timeout=10)
+            harness.wait_until(lambda: "envoy_http_downstream_cx_active 2" in
+                               proxy.admin_get("/stats/prometheus")[1], "two connections")
+            with socket.create_connection(("127.0.0.1", proxy.port), timeout=10) as c:
+                self.assertEqual(c.recv(1), b"")
+            a.close()
+            b.close()
+            self.assertIn("envoy_listener_downstream_cx_overflow 1",
+                          proxy.admin_get("/stats/prometheus")[1])
+        finally:
+            proxy.stop()
+
     def test_json_access_log(self):
         proxy = harness.Proxy(BINARY, [self.dir.path], ["--access-log-format", "json"])
         try:
