@@ -196,6 +196,14 @@ class ProxyTest(unittest.TestCase):
         self.assertEqual(h["x-resp-dest"], "dest")
         self.assertNotIn("x-echo-version", h)
 
+    def test_unknown_host_passes_through_allow_any(self):
+        # No service is 127.0.0.1:PORT: ALLOW_ANY (Istio's default) sends it to its own address.
+        port = self.echos["v3"].port
+        j, _ = self.echo_json("/pt", host=f"127.0.0.1:{port}")
+        self.assertEqual(j["name"], "reviews-v3")
+        harness.wait_until(lambda: any('"GET /pt HTTP/1.1" 200' in l and "PassthroughCluster" in l
+                                       for l in self.proxy.p.lines("out")), "passthrough logged")
+
     # --- Envoy's local answers
     def test_no_route_404_nr(self):
         status, _, body = self.get("/other", host="narrow.default.svc.cluster.local:9080")
