@@ -159,7 +159,7 @@ INSTANTIATE_TEST_SUITE_P(
         Case{"double_space", "GET  / HTTP/1.1\r\nHost: h\r\n\r\n", 400},
         Case{"bad_method", "G(T / HTTP/1.1\r\nHost: h\r\n\r\n", 400},
         Case{"no_target", "GET HTTP/1.1\r\nHost: h\r\n\r\n", 400}),
-    [](const auto& info) { return std::string(info.param.name); });
+    [](const auto& p) { return std::string(p.param.name); });
 
 TEST(HttpRequestHead, HeadOverLimitIs431EvenWhenIncomplete) {
   Limits limits;
