@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include <array>
+
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/redirect_error.hpp>
@@ -59,14 +61,22 @@ void Session::onDrain() {
   if (idle_) close();
 }
 
+// Deadlines are lazy: arming only stores a time point. The timer is moved only when the new
+// deadline is earlier than the one it is set for; when it fires early, the watchdog sets it to
+// the deadline now in force. A request that finishes within its timeouts (nearly all of them)
+// costs no timer operation at all.
 void Session::arm(Phase phase, std::chrono::milliseconds timeout) {
   phase_ = phase;
-  deadline_.expires_after(timeout);
+  deadline_at_ = Clock::now() + timeout;
+  if (deadline_at_ < scheduled_) {
+    scheduled_ = deadline_at_;
+    deadline_.expires_at(deadline_at_);
+  }
 }
 
 void Session::disarm() {
   phase_ = Phase::kNone;
-  deadline_.expires_at(Clock::time_point::max());
+  deadline_at_ = Clock::time_point::max();
 }
 
 awaitable<void> Session::watchdog() {
@@ -75,9 +85,16 @@ awaitable<void> Session::watchdog() {
     boost::system::error_code ec;
     co_await deadline_.async_wait(asio::redirect_error(use_awaitable, ec));
     if (closed_) break;
-    if (deadline_.expiry() > Clock::now()) continue;  // re-armed meanwhile
+    if (deadline_at_ > Clock::now()) {
+      // Early (the deadline moved on, or was disarmed): wait for the one in force now.
+      scheduled_ = deadline_at_;
+      deadline_.expires_at(deadline_at_);
+      continue;
+    }
     expired_ = phase_;
-    deadline_.expires_at(Clock::time_point::max());
+    deadline_at_ = Clock::time_point::max();
+    scheduled_ = deadline_at_;
+    deadline_.expires_at(deadline_at_);
     // Closing (not cancelling) makes every later operation on the socket fail at once, so no
     // wait can outlive its deadline whatever the coroutine is doing at this instant.
     if (expired_ == Phase::kConnect || expired_ == Phase::kResponse) {
@@ -148,6 +165,14 @@ awaitable<bool> Session::writeDownstream(std::string_view data) {
   boost::system::error_code ec;
   co_await asio::async_write(down_, asio::buffer(data.data(), data.size()),
                              asio::redirect_error(use_awaitable, ec));
+  co_return !ec;
+}
+
+awaitable<bool> Session::writeDownstream(std::string_view first, std::string_view second) {
+  const std::array<asio::const_buffer, 2> parts{asio::buffer(first.data(), first.size()),
+                                                asio::buffer(second.data(), second.size())};
+  boost::system::error_code ec;
+  co_await asio::async_write(down_, parts, asio::redirect_error(use_awaitable, ec));
   co_return !ec;
 }
 

@@ -58,6 +58,8 @@ class Session : public std::enable_shared_from_this<Session> {
                                          std::string_view extra_headers, std::string_view flag,
                                          std::string_view details);
   boost::asio::awaitable<bool> writeDownstream(std::string_view data);
+  // Both parts in one gathered write (writev).
+  boost::asio::awaitable<bool> writeDownstream(std::string_view first, std::string_view second);
   boost::asio::awaitable<bool> writeUpstream(std::string_view data);
   boost::asio::awaitable<size_t> readDownstream();
   boost::asio::awaitable<size_t> readUpstream();
@@ -75,12 +77,15 @@ class Session : public std::enable_shared_from_this<Session> {
   ProxyWorker& worker_;
   boost::asio::ip::tcp::socket down_;
   boost::asio::steady_timer deadline_;
+  Clock::time_point deadline_at_ = Clock::time_point::max();  // the deadline in force
+  Clock::time_point scheduled_ = Clock::time_point::max();    // what deadline_ is set for
   Phase phase_ = Phase::kNone;
   Phase expired_ = Phase::kNone;
   bool closed_ = false;
   bool idle_ = true;  // waiting for the first byte of a request
   IoBuffer in_;
-  std::string out_;  // scratch for heads written out
+  std::string out_;       // scratch for heads written out
+  std::string head_out_;  // the response head, sent with the first body bytes
   http::RequestHead head_;
   http::ResponseHead resp_;
   http::ChunkedDecoder request_chunks_;
