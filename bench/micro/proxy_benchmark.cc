@@ -124,6 +124,8 @@ void BM_RequestPipeline(benchmark::State& state) {
   std::string line;
   routing::DecideOptions options;
   options.trace = false;
+  options.resolve_destinations = false;  // as the proxy decides
+  ClusterContext ctx{snapshot.get(), &proxy, 1, std::chrono::seconds(10), &hosts, &random};
   uint64_t allocations = 0;
   for (auto _ : state) {
     const uint64_t before = g_allocations.load(std::memory_order_relaxed);
@@ -131,7 +133,7 @@ void BM_RequestPipeline(benchmark::State& state) {
     toRoutingRequest(head, client_ip, request);
     routing::Decision d = snapshot->decide(proxy, request, options);
     const routing::RoutedDestination& dest = d.destinations[0];
-    auto cluster = clusters.get(1, dest, std::chrono::seconds(10), hosts, random);
+    auto cluster = clusters.get(ctx, dest);
     int endpoint = cluster->pick(random);
     upstream_head.clear();
     UpstreamHeadInput in{head, request, d, dest, client_ip, request_id, random};
@@ -176,12 +178,13 @@ void BM_Decide(benchmark::State& state) {
   toRoutingRequest(head, "10.1.2.3", request);
   routing::DecideOptions options;
   options.trace = false;
+  options.resolve_destinations = state.range(0) != 0;
   for (auto _ : state) {
     auto d = snapshot->decide(routing::Proxy{}, request, options);
     benchmark::DoNotOptimize(d);
   }
 }
-BENCHMARK(BM_Decide);
+BENCHMARK(BM_Decide)->Arg(1)->Arg(0);  // with / without resolving destinations
 
 }  // namespace
 }  // namespace meshroute::proxy

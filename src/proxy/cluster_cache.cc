@@ -2,6 +2,10 @@
 
 #include <fmt/format.h>
 
+#include <array>
+#include <charconv>
+#include <optional>
+
 #include "registry/registry.h"
 
 namespace meshroute::proxy {
@@ -12,12 +16,13 @@ std::string labelOr(const std::map<std::string, std::string>& labels, const char
   return it == labels.end() ? "unknown" : it->second;
 }
 
-std::shared_ptr<ClusterState> build(const routing::RoutedDestination& dest,
+std::shared_ptr<ClusterState> build(const routing::DestinationResolution& r,
+                                    const std::string& host,
                                     std::chrono::milliseconds default_connect_timeout,
                                     HostStatsTable& stats, core::Random& random) {
   auto c = std::make_shared<ClusterState>();
-  const auto& r = dest.resolution;
   c->name = r.cluster;
+  c->status = r.status;
   c->lb_policy = r.policy.load_balancer;
   c->passthrough = r.cluster == "PassthroughCluster" || c->lb_policy == "CLUSTER_PROVIDED";
   c->connect_timeout = default_connect_timeout;
@@ -31,8 +36,8 @@ std::shared_ptr<ClusterState> build(const routing::RoutedDestination& dest,
     c->service_host = r.service->hostname;
     c->service_name = r.service->name;
     c->service_ns = r.service->ns;
-  } else if (!dest.host.empty()) {
-    c->service_host = dest.host;
+  } else if (!host.empty()) {
+    c->service_host = host;
   }
   c->version = labelOr(r.subset_labels, "version");
   std::vector<upstream::HostRef> hosts;
@@ -71,6 +76,31 @@ std::shared_ptr<ClusterState> build(const routing::RoutedDestination& dest,
   return c;
 }
 
+struct ClusterParts {
+  uint32_t port = 0;
+  std::string subset;
+  std::string host;
+};
+
+// "outbound|9080|v2|reviews.default.svc.cluster.local" -> 9080, "v2", the host.
+std::optional<ClusterParts> splitClusterName(std::string_view name) {
+  std::array<std::string_view, 4> f;
+  for (size_t i = 0; i < 3; ++i) {
+    size_t bar = name.find('|');
+    if (bar == std::string_view::npos) return std::nullopt;
+    f[i] = name.substr(0, bar);
+    name.remove_prefix(bar + 1);
+  }
+  f[3] = name;
+  if (f[0] != "outbound" || f[3].empty()) return std::nullopt;
+  ClusterParts p;
+  auto [end, ec] = std::from_chars(f[1].data(), f[1].data() + f[1].size(), p.port);
+  if (ec != std::errc() || end != f[1].data() + f[1].size()) return std::nullopt;
+  p.subset = std::string(f[2]);
+  p.host = std::string(f[3]);
+  return p;
+}
+
 }  // namespace
 
 ActiveRequest::ActiveRequest(upstream::EndpointSet* set, int index, HostStats* stats)
@@ -99,18 +129,29 @@ int ClusterState::pick(core::Random& random) const {
   return lb->pick(random);
 }
 
-std::shared_ptr<ClusterState> ClusterCache::get(uint64_t version,
-                                                const routing::RoutedDestination& dest,
-                                                std::chrono::milliseconds default_connect_timeout,
-                                                HostStatsTable& stats, core::Random& random) {
-  if (version != version_) {
+std::shared_ptr<ClusterState> ClusterCache::get(const ClusterContext& ctx,
+                                                const routing::RoutedDestination& dest) {
+  if (ctx.version != version_) {
     clusters_.clear();
-    version_ = version;
+    version_ = ctx.version;
   }
-  auto it = clusters_.find(dest.resolution.cluster);
+  const std::string& name = dest.resolution.cluster;
+  auto it = clusters_.find(name);
   if (it != clusters_.end()) return it->second;
-  auto c = build(dest, default_connect_timeout, stats, random);
-  clusters_.emplace(dest.resolution.cluster, c);
+  std::shared_ptr<ClusterState> c;
+  const bool resolved = dest.resolution.service != nullptr ||
+                        dest.resolution.status != routing::DestinationStatus::kOk ||
+                        name == "PassthroughCluster";
+  auto parts = splitClusterName(name);
+  if (!resolved && parts && ctx.snapshot != nullptr && ctx.proxy != nullptr) {
+    routing::DestinationResolution r =
+        ctx.snapshot->destinations().resolve(*ctx.proxy, parts->host, parts->subset, parts->port);
+    if (r.cluster.empty()) r.cluster = name;
+    c = build(r, parts->host, ctx.connect_timeout, *ctx.stats, *ctx.random);
+  } else {
+    c = build(dest.resolution, dest.host, ctx.connect_timeout, *ctx.stats, *ctx.random);
+  }
+  clusters_.emplace(name, c);
   return c;
 }
 

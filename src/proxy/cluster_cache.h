@@ -14,6 +14,7 @@
 #include "core/random.h"
 #include "proxy/host_stats.h"
 #include "routing/decision.h"
+#include "routing/snapshot.h"
 #include "upstream/load_balancer.h"
 
 namespace meshroute::proxy {
@@ -46,8 +47,10 @@ class ActiveRequest {
 };
 
 struct ClusterState {
-  std::string name;          // "outbound|9080|v2|reviews.default.svc.cluster.local"
-  std::string lb_policy;     // ROUND_ROBIN, LEAST_REQUEST, RANDOM, CLUSTER_PROVIDED
+  std::string name;       // "outbound|9080|v2|reviews.default.svc.cluster.local"
+  std::string lb_policy;  // ROUND_ROBIN, LEAST_REQUEST, RANDOM, CLUSTER_PROVIDED
+  // kNoCluster / kNoHealthyUpstream / kUnknownHost: requests to it get 503 NC or UH.
+  routing::DestinationStatus status = routing::DestinationStatus::kOk;
   bool passthrough = false;  // send to the request's own authority (PassthroughCluster)
   std::vector<EndpointInfo> endpoints;
   upstream::EndpointSet set;  // the load balancer's view (weights, active requests, health)
@@ -64,12 +67,24 @@ struct ClusterState {
   int pick(core::Random& random) const;
 };
 
+// What building a cluster's state needs: the generation it belongs to and the proxy it is for.
+struct ClusterContext {
+  const routing::Snapshot* snapshot = nullptr;
+  const routing::Proxy* proxy = nullptr;
+  uint64_t version = 0;
+  std::chrono::milliseconds connect_timeout{10000};  // unless the DestinationRule sets one
+  HostStatsTable* stats = nullptr;
+  core::Random* random = nullptr;
+};
+
 class ClusterCache {
  public:
-  // The state for `dest` under configuration `version`; rebuilt when the version changes.
-  std::shared_ptr<ClusterState> get(uint64_t version, const routing::RoutedDestination& dest,
-                                    std::chrono::milliseconds default_connect_timeout,
-                                    HostStatsTable& stats, core::Random& random);
+  // The state of `dest`'s cluster in generation ctx.version, resolved (DestinationRule, subset,
+  // endpoints, policy) the first time the generation routes to it; all of it is dropped when
+  // the version changes. Decisions made with resolve_destinations off carry only the cluster
+  // name; it says everything needed to resolve: outbound|PORT|SUBSET|HOST.
+  std::shared_ptr<ClusterState> get(const ClusterContext& ctx,
+                                    const routing::RoutedDestination& dest);
   [[nodiscard]] size_t size() const { return clusters_.size(); }
 
  private:

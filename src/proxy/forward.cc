@@ -41,15 +41,16 @@ awaitable<bool> Session::forward(const routing::Decision& d,
   using routing::DestinationStatus;
   const auto& settings = worker_.settings();
   log_.upstream_cluster = dest.resolution.cluster;
-  switch (dest.resolution.status) {
+  ClusterContext ctx{config_->snapshot.get(),  &settings.proxy,         config_->version,
+                     settings.connect_timeout, &worker_.shared().hosts, &worker_.random()};
+  std::shared_ptr<ClusterState> cluster = worker_.clusters().get(ctx, dest);
+  switch (cluster->status) {
     case DestinationStatus::kOk: break;
     case DestinationStatus::kNoCluster:
     case DestinationStatus::kUnknownHost: co_return co_await reply(ProxyError::kNoCluster);
     case DestinationStatus::kNoHealthyUpstream:
       co_return co_await reply(ProxyError::kNoHealthyUpstream);
   }
-  std::shared_ptr<ClusterState> cluster = worker_.clusters().get(
-      config_->version, dest, settings.connect_timeout, worker_.shared().hosts, worker_.random());
   if (cluster->passthrough) {
     // PassthroughCluster / PASSTHROUGH: the request's own authority is the original
     // destination (there is no iptables redirect to recover it from). Per request, since the

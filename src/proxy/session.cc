@@ -257,6 +257,7 @@ awaitable<bool> Session::serve() {
   } else {
     routing::DecideOptions options;
     options.trace = false;
+    options.resolve_destinations = false;  // clusters are resolved once per generation
     routing::Decision d = config_->snapshot->decide(worker_.settings().proxy, request_, options);
     log_.route_name = d.route_name;
     switch (d.outcome) {

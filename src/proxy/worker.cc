@@ -10,8 +10,7 @@ namespace meshroute::proxy {
 namespace asio = boost::asio;
 
 ProxyWorker::ProxyWorker(size_t index, SharedState& shared)
-    : index_(index),
-      shared_(shared),
+    : shared_(shared),
       loop_("mr-worker-" + std::to_string(index)),
       pool_(shared.settings.max_idle_upstream_per_host),
       random_(std::random_device{}() ^ (static_cast<uint64_t>(index) << 32)),

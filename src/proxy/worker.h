@@ -73,7 +73,6 @@ class ProxyWorker {
   void acceptNext();
   void maybeFinishDrain();
 
-  size_t index_;
   SharedState& shared_;
   runtime::EventLoopThread loop_;
   std::optional<boost::asio::ip::tcp::acceptor> acceptor_;

@@ -172,32 +172,49 @@ RequestView::RequestView(const Request& request) : request_(&request) {
       query_text_.empty() && q == std::string_view::npos ? path_ : path_ + "?" + query_text_;
   lower_path_ = hosts::toLower(path_);
 
-  std::string authority = request.authority;
+  // Views into the request (names are lower-case already when the proxy or explain builds it;
+  // any that is not is lowered into owned_), sorted by name, duplicates joined with ','.
+  authority_ = request.authority;
+  headers_.reserve(request.headers.size() + 4);
   for (const auto& [name, value] : request.headers) {
-    std::string lower = hosts::toLower(name);
+    std::string_view lower = name;
+    if (std::any_of(name.begin(), name.end(), [](char c) { return c >= 'A' && c <= 'Z'; })) {
+      lower = *owned_.emplace_back(std::make_unique<std::string>(hosts::toLower(name)));
+    }
     // HTTP/1 Host becomes :authority in Envoy; a "host" header matcher never sees it.
     if (lower == "host" || lower == ":authority") {
-      if (authority.empty()) authority = value;
+      if (authority_.empty()) authority_ = value;
       continue;
     }
     if (lower.starts_with(':')) continue;
-    auto it = std::find_if(headers_.begin(), headers_.end(),
-                           [&](const auto& h) { return h.first == lower; });
-    if (it == headers_.end()) {
-      headers_.emplace_back(std::move(lower), value);
-    } else {
-      it->second += ',';
-      it->second += value;
-    }
+    headers_.emplace_back(lower, value);
   }
-  headers_.emplace_back(":authority", authority);
+  headers_.emplace_back(":authority", authority_);
   headers_.emplace_back(":method", request.method);
   headers_.emplace_back(":scheme", request.scheme);
   headers_.emplace_back(":path", full_path_);
-  std::sort(headers_.begin(), headers_.end(),
-            [](const auto& a, const auto& b) { return a.first < b.first; });
+  std::stable_sort(headers_.begin(), headers_.end(),
+                   [](const auto& a, const auto& b) { return a.first < b.first; });
+  // Envoy matches a repeated header against its values joined with ','.
+  size_t out = 0;
+  for (size_t i = 0; i < headers_.size();) {
+    size_t j = i + 1;
+    while (j < headers_.size() && headers_[j].first == headers_[i].first) ++j;
+    headers_[out] = headers_[i];
+    if (j - i > 1) {
+      std::string joined(headers_[i].second);
+      for (size_t k = i + 1; k < j; ++k) {
+        joined += ',';
+        joined += headers_[k].second;
+      }
+      headers_[out].second = *owned_.emplace_back(std::make_unique<std::string>(std::move(joined)));
+    }
+    ++out;
+    i = j;
+  }
+  headers_.resize(out);
 
-  std::string_view h = authority;
+  std::string_view h = authority_;
   if (!h.empty() && h[0] == '[') {
     const size_t close = h.find(']');
     h = close == std::string_view::npos ? h : h.substr(0, close + 1);
@@ -223,7 +240,7 @@ std::optional<std::string_view> RequestView::header(std::string_view lower_name)
   auto it = std::lower_bound(headers_.begin(), headers_.end(), lower_name,
                              [](const auto& h, std::string_view n) { return h.first < n; });
   if (it == headers_.end() || it->first != lower_name) return std::nullopt;
-  return std::string_view(it->second);
+  return it->second;
 }
 
 std::optional<std::string_view> RequestView::queryParam(std::string_view name) const {

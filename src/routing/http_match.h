@@ -56,6 +56,11 @@ class StringMatcher {
 class RequestView {
  public:
   explicit RequestView(const Request& request);
+  // It points into the request: a temporary one would be gone before the view is used.
+  explicit RequestView(Request&&) = delete;
+  // Views into its own strings: copying would leave them pointing into the original.
+  RequestView(const RequestView&) = delete;
+  RequestView& operator=(const RequestView&) = delete;
 
   [[nodiscard]] std::string_view path() const { return path_; }  // without query
   [[nodiscard]] std::string_view lowerPath() const { return lower_path_; }
@@ -75,8 +80,13 @@ class RequestView {
   std::string full_path_;
   std::string query_text_;
   std::string host_;
-  std::vector<std::pair<std::string, std::string>> headers_;  // sorted by name
-  std::vector<std::pair<std::string, std::string>> query_;    // in request order
+  std::string authority_;
+  // Sorted by name; the views point into the request, the strings above, or owned_.
+  std::vector<std::pair<std::string_view, std::string_view>> headers_;
+  // Lowered names and joined values, rare: boxed so that views stay valid as it grows, and
+  // empty without allocating.
+  std::vector<std::unique_ptr<std::string>> owned_;
+  std::vector<std::pair<std::string, std::string>> query_;  // in request order
 };
 
 // Removes "." and ".." segments and turns backslashes into slashes, as Envoy's path

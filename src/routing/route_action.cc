@@ -209,7 +209,7 @@ DestinationResolution resolveDestination(const ActionContext& ctx, const std::st
     target = s->external_name;
   }
   DestinationResolution r;
-  if (ctx.compiled->destinations != nullptr) {
+  if (ctx.resolve && ctx.compiled->destinations != nullptr) {
     r = ctx.compiled->destinations->resolve(*ctx.proxy, target, subset, port);
   }
   if (r.cluster.empty()) r.cluster = clusterName("outbound", port, subset, target);

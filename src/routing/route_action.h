@@ -20,6 +20,9 @@ struct ActionContext {
   bool gateway = false;
   bool server_tls = false;  // the gateway server terminates TLS (redirect default scheme)
   const CompiledVirtualService* vs = nullptr;
+  // DecideOptions::resolve_destinations: false leaves each destination with its cluster name
+  // only (status kOk); the caller resolves clusters itself.
+  bool resolve = true;
 };
 
 // Fills `d` for `route` (a route of ctx.vs) that matched the request.

@@ -301,6 +301,7 @@ std::vector<const CompiledVirtualService*> Snapshot::Compiled::virtualServicesMa
     idx.erase(std::unique(idx.begin(), idx.end()), idx.end());
   }
   std::vector<const CompiledVirtualService*> out;
+  out.reserve(idx.size());
   for (int i : idx) out.push_back(&virtual_services[static_cast<size_t>(i)]);
   return out;
 }

@@ -25,6 +25,10 @@ struct DecideOptions {
   // The per-route trace and the plain-words notes (`meshroute explain`). Off on the request
   // path: the decision is the same, found through the route indexes without a linear scan.
   bool trace = true;
+  // Resolve each destination (DestinationRule, subset, endpoints, policy). Off, destinations
+  // carry only their Envoy cluster name and status kOk: the proxy resolves each cluster once
+  // per configuration generation and keeps the result, instead of once per request.
+  bool resolve_destinations = true;
 };
 
 class Snapshot {

@@ -273,6 +273,7 @@ void decideSidecarHttp(const Snapshot::Compiled& c, const Proxy& proxy, const Re
   const StaticContext ctx{&labels, ns, request.port, "mesh"};
   const auto scope = c.sidecarScope(proxy);
   ActionContext actx{&c, &proxy, &req, request.port, false, false, nullptr};
+  actx.resolve = opts.resolve_destinations;
 
   const auto rc = c.sidecarRouteConfig(proxy, *scope, ctx);
   // A non-HTTP port of the addressed service gets a listener of its own (its address and port):
@@ -471,6 +472,7 @@ void decideGatewayHttp(const Snapshot::Compiled& c, const Proxy& proxy, const Re
   const auto rc = c.gatewayRouteConfig(proxy, chosen, route_name, ctx);
   d.route_config = rc->name;
   ActionContext actx{&c, &proxy, &req, request.port, true, server_tls, nullptr};
+  actx.resolve = opts.resolve_destinations;
   const int vi = rc->find(req.host());
   const VirtualHostEntry* v = vi >= 0 ? &rc->vhosts[static_cast<size_t>(vi)] : nullptr;
   if (v == nullptr) {

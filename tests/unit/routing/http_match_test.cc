@@ -34,6 +34,14 @@ Request req(std::string path, std::vector<std::pair<std::string, std::string>> h
   return r;
 }
 
+// A request and its view: a RequestView points into its request, so both live together.
+struct Viewed {
+  explicit Viewed(Request r) : request(std::move(r)), view(request) {}
+  Request request;
+  RequestView view;
+  operator const RequestView&() const { return view; }  // NOLINT(google-explicit-constructor)
+};
+
 TEST(StringMatcher, ExactPrefixAndRegexFullMatch) {
   EXPECT_TRUE(StringMatcher::compile(exact("beta")).matches("beta"));
   EXPECT_FALSE(StringMatcher::compile(exact("beta")).matches("Beta"));
@@ -64,7 +72,8 @@ TEST(StringMatcher, InvalidRegexNeverMatchesAndSaysSo) {
 }
 
 TEST(RequestView, JoinsRepeatedHeadersAndLowerCasesNames) {
-  RequestView v(req("/", {{"X-Tag", "a"}, {"x-tag", "b"}}));
+  Viewed viewed(req("/", {{"X-Tag", "a"}, {"x-tag", "b"}}));
+  const RequestView& v = viewed;
   EXPECT_EQ(v.header("x-tag").value_or(""), "a,b");
   EXPECT_EQ(v.header(":authority").value_or(""), "reviews:9080");
   EXPECT_EQ(v.header(":method").value_or(""), "GET");
@@ -81,7 +90,8 @@ TEST(RequestView, HostHeaderBecomesAuthority) {
 }
 
 TEST(RequestView, SplitsAndDecodesQueryParameters) {
-  RequestView v(req("/search?q=a%20b&flag&q=second"));
+  Viewed viewed(req("/search?q=a%20b&flag&q=second"));
+  const RequestView& v = viewed;
   EXPECT_EQ(v.path(), "/search");
   EXPECT_EQ(v.queryParam("q").value_or("?"), "a b");  // first value
   EXPECT_EQ(v.queryParam("flag").value_or("?"), "");
@@ -107,9 +117,9 @@ TEST(HttpRouteMatch, HeaderMismatchReasonNamesWantedAndActualValue) {
   m.headers["x-user-type"] = exact("beta");
   HttpRouteMatch r = compileRouteMatch(ruleWith(m), 0, 0);
   std::string reason;
-  EXPECT_FALSE(requestMatch(r, RequestView(req("/", {{"x-user-type", "premium"}})), &reason));
+  EXPECT_FALSE(requestMatch(r, Viewed(req("/", {{"x-user-type", "premium"}})), &reason));
   EXPECT_EQ(reason, R"(header x-user-type: want exact "beta", got "premium")");
-  EXPECT_FALSE(requestMatch(r, RequestView(req("/")), &reason));
+  EXPECT_FALSE(requestMatch(r, Viewed(req("/")), &reason));
   EXPECT_EQ(reason, "header x-user-type: absent");
 }
 
@@ -118,7 +128,7 @@ TEST(HttpRouteMatch, UriReasonShowsThePath) {
   m.uri = prefix("/api");
   HttpRouteMatch r = compileRouteMatch(ruleWith(m), 0, 0);
   std::string reason;
-  EXPECT_FALSE(requestMatch(r, RequestView(req("/v1/x?y=1")), &reason));
+  EXPECT_FALSE(requestMatch(r, Viewed(req("/v1/x?y=1")), &reason));
   EXPECT_EQ(reason, R"(uri: want prefix "/api", got "/v1/x")");
 }
 
@@ -126,7 +136,7 @@ TEST(HttpRouteMatch, UriMatchIgnoresTheQueryString) {
   api::HTTPMatchRequest m;
   m.uri = exact("/login");
   HttpRouteMatch r = compileRouteMatch(ruleWith(m), 0, 0);
-  EXPECT_TRUE(requestMatch(r, RequestView(req("/login?next=/home")), nullptr));
+  EXPECT_TRUE(requestMatch(r, Viewed(req("/login?next=/home")), nullptr));
 }
 
 TEST(HttpRouteMatch, ConditionsInOneBlockAreAnded) {
@@ -135,7 +145,7 @@ TEST(HttpRouteMatch, ConditionsInOneBlockAreAnded) {
   m.method = exact("GET");
   m.headers["x-a"] = exact("1");
   HttpRouteMatch r = compileRouteMatch(ruleWith(m), 0, 0);
-  EXPECT_TRUE(requestMatch(r, RequestView(req("/api/x", {{"x-a", "1"}})), nullptr));
+  EXPECT_TRUE(requestMatch(r, Viewed(req("/api/x", {{"x-a", "1"}})), nullptr));
   Request post = req("/api/x", {{"x-a", "1"}});
   post.method = "POST";
   std::string reason;
@@ -147,10 +157,10 @@ TEST(HttpRouteMatch, WithoutHeadersTreatsMissingHeaderAsEmpty) {
   api::HTTPMatchRequest m;
   m.without_headers["x-canary"] = exact("true");
   HttpRouteMatch r = compileRouteMatch(ruleWith(m), 0, 0);
-  EXPECT_TRUE(requestMatch(r, RequestView(req("/")), nullptr));
-  EXPECT_TRUE(requestMatch(r, RequestView(req("/", {{"x-canary", "false"}})), nullptr));
+  EXPECT_TRUE(requestMatch(r, Viewed(req("/")), nullptr));
+  EXPECT_TRUE(requestMatch(r, Viewed(req("/", {{"x-canary", "false"}})), nullptr));
   std::string reason;
-  EXPECT_FALSE(requestMatch(r, RequestView(req("/", {{"x-canary", "true"}})), &reason));
+  EXPECT_FALSE(requestMatch(r, Viewed(req("/", {{"x-canary", "true"}})), &reason));
   EXPECT_EQ(reason, R"(withoutHeaders x-canary: want not exact "true", got "true")");
 }
 
@@ -158,26 +168,26 @@ TEST(HttpRouteMatch, WithoutHeadersPresenceRequiresAbsence) {
   api::HTTPMatchRequest m;
   m.without_headers["x-debug"] = api::StringMatch{};
   HttpRouteMatch r = compileRouteMatch(ruleWith(m), 0, 0);
-  EXPECT_TRUE(requestMatch(r, RequestView(req("/")), nullptr));
-  EXPECT_FALSE(requestMatch(r, RequestView(req("/", {{"x-debug", ""}})), nullptr));
+  EXPECT_TRUE(requestMatch(r, Viewed(req("/")), nullptr));
+  EXPECT_FALSE(requestMatch(r, Viewed(req("/", {{"x-debug", ""}})), nullptr));
 }
 
 TEST(HttpRouteMatch, AuthorityMatchSeesThePort) {
   api::HTTPMatchRequest m;
   m.authority = exact("reviews:9080");
   HttpRouteMatch r = compileRouteMatch(ruleWith(m), 0, 0);
-  EXPECT_TRUE(requestMatch(r, RequestView(req("/")), nullptr));
+  EXPECT_TRUE(requestMatch(r, Viewed(req("/")), nullptr));
 }
 
 TEST(HttpRouteMatch, QueryParamsNeedTheParameter) {
   api::HTTPMatchRequest m;
   m.query_params["version"] = exact("beta");
   HttpRouteMatch r = compileRouteMatch(ruleWith(m), 0, 0);
-  EXPECT_TRUE(requestMatch(r, RequestView(req("/x?version=beta")), nullptr));
+  EXPECT_TRUE(requestMatch(r, Viewed(req("/x?version=beta")), nullptr));
   std::string reason;
-  EXPECT_FALSE(requestMatch(r, RequestView(req("/x")), &reason));
+  EXPECT_FALSE(requestMatch(r, Viewed(req("/x")), &reason));
   EXPECT_EQ(reason, "queryParams version: absent");
-  EXPECT_FALSE(requestMatch(r, RequestView(req("/x?version=alpha")), &reason));
+  EXPECT_FALSE(requestMatch(r, Viewed(req("/x?version=alpha")), &reason));
   EXPECT_EQ(reason, R"(queryParams version: want exact "beta", got "alpha")");
 }
 
@@ -187,7 +197,7 @@ TEST(HttpRouteMatch, JwtClaimHeadersNeverMatchWithoutAuthentication) {
   HttpRouteMatch r = compileRouteMatch(ruleWith(m), 0, 0);
   std::string reason;
   EXPECT_FALSE(
-      requestMatch(r, RequestView(req("/", {{"@request.auth.claims.group", "admin"}})), &reason));
+      requestMatch(r, Viewed(req("/", {{"@request.auth.claims.group", "admin"}})), &reason));
   EXPECT_NE(reason.find("JWT"), std::string::npos);
 }
 
