@@ -9,14 +9,17 @@ merge=${2:-}
 CC=clang-14 CXX=clang++-14 cmake -S . -B build/fuzz -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
   -DMESHROUTE_FUZZ=ON -DMESHROUTE_SANITIZE=ON -DMESHROUTE_TESTS=OFF -DMESHROUTE_BENCH=OFF >/dev/null
 cmake --build build/fuzz -j "$(nproc)" --target validate_fuzzer h1_fuzzer
-# The budget is shared: each target gets its part of SECONDS.
+# The budget is shared: each target gets its part of SECONDS (at least one second).
 targets=(validate h1)
 share=$(( seconds / ${#targets[@]} ))
+(( share > 0 )) || share=1
+scratches=()
+trap 'rm -rf "${scratches[@]}"' EXIT
 for target in "${targets[@]}"; do
   dict=""
   [ "$target" = validate ] && dict="-dict=tests/fuzz/yaml.dict"
   scratch=$(mktemp -d)
-  trap 'rm -rf "$scratch"' EXIT
+  scratches+=("$scratch")
   echo "fuzzing ${target} for ${share}s"
   build/fuzz/tests/fuzz/${target}_fuzzer "$scratch" "tests/fuzz/corpus/${target}" \
     -max_total_time="$share" -max_len=65536 -timeout=10 -rss_limit_mb=2048 \

@@ -12,6 +12,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <string>
 #include <string_view>
 #include <vector>
 
@@ -69,16 +70,19 @@ enum class ParseStatus { kIncomplete, kComplete, kError };
 
 struct ParseResult {
   ParseStatus status = ParseStatus::kIncomplete;
-  size_t consumed = 0;     // bytes of the head, when kComplete
-  int error_status = 0;    // the status to answer with, when kError (400, 413, 431, 501, 505)
+  size_t consumed = 0;  // bytes of the head, when kComplete
+  // The status to answer with, when kError: 400, 431, 501, 505 for requests; for responses
+  // 431 (head over the limits) or 502 (anything malformed), which the proxy answers as 502.
+  int error_status = 0;
   std::string_view error;  // a static, human-readable reason, when kError
 };
 
 // Parses a request head from the start of `buffer`. kIncomplete when no CRLF CRLF yet and the
-// limit is not exceeded. Rejects (kError) what Envoy rejects: malformed request line, invalid
-// bytes in names or values, bare LF line endings, obs-fold, Content-Length together with
-// Transfer-Encoding, differing duplicate Content-Length, a Transfer-Encoding other than
-// "chunked" last (501), HTTP versions other than 1.0/1.1 (505), heads over the limits (431).
+// limit is not exceeded (empty lines before the request line are skipped but count towards it).
+// Rejects (kError) what Envoy rejects: malformed request line, invalid bytes in names or values,
+// bare LF line endings, obs-fold, Content-Length together with Transfer-Encoding, differing
+// duplicate Content-Length, a Transfer-Encoding other than "chunked" last (501), HTTP versions
+// other than 1.0/1.1 (505), heads over the limits (431).
 ParseResult parseRequestHead(std::string_view buffer, const Limits& limits, RequestHead& out);
 
 // Parses a response head. `request_method` decides framing (a response to HEAD has no body);
@@ -114,6 +118,32 @@ class ChunkedDecoder {
   size_t line_bytes_ = 0;
   size_t trailer_bytes_ = 0;
 };
+
+// Head and body writers for the proxy and the servers. Each appends to `out` and allocates
+// nothing beyond the growth of `out` (reserve it once per connection and it stays put).
+//   std::string out;
+//   appendStatusLine(out, 200);                 // "HTTP/1.1 200 OK\r\n"
+//   appendHeader(out, "content-length", "5");
+//   appendHeadEnd(out);                         // the blank line
+//   appendChunk(out, "hello");                  // "5\r\nhello\r\n"
+//   appendLastChunk(out);                       // "0\r\n\r\n"
+
+// "HTTP/1.<minor> <status> <reasonPhrase(status)>\r\n".
+void appendStatusLine(std::string& out, int status, int version_minor = 1);
+// "<method> <target> HTTP/1.<minor>\r\n".
+void appendRequestLine(std::string& out, std::string_view method, std::string_view target,
+                       int version_minor = 1);
+// "<name>: <value>\r\n". The caller passes a valid name and value (no CR or LF).
+void appendHeader(std::string& out, std::string_view name, std::string_view value);
+// "<name>: <decimal value>\r\n", e.g. for content-length.
+void appendHeader(std::string& out, std::string_view name, uint64_t value);
+// The blank line that ends a head.
+void appendHeadEnd(std::string& out);
+// One chunk: hex size, CRLF, data, CRLF. Empty data writes nothing (a zero-size chunk would
+// end the body).
+void appendChunk(std::string& out, std::string_view data);
+// The last chunk and an empty trailer section: "0\r\n\r\n".
+void appendLastChunk(std::string& out);
 
 // Case-insensitive ASCII comparison for header names and tokens.
 bool iequals(std::string_view a, std::string_view b);

@@ -1,4 +1,4 @@
-// Chunked bodies (RFC 9112 section 7.1) and the small shared helpers.
+// Chunked bodies (RFC 9112 section 7.1) and the small token helpers shared by the parsers.
 #include <algorithm>
 #include <cstdint>
 
@@ -10,7 +10,8 @@ namespace {
 enum State : int {
   kSizeStart = 0,  // expecting the first hex digit of a chunk size
   kSizeDigits,     // more hex digits, or the end of the size
-  kSizeExt,        // whitespace / chunk extensions up to CR
+  kSizeSpace,      // whitespace after the size: only ';' or CR may follow
+  kSizeExt,        // chunk extensions up to CR
   kSizeLf,         // LF after the size line's CR
   kData,           // chunk payload
   kDataCr,         // CR after the payload
@@ -73,14 +74,27 @@ ChunkedDecoder::Step ChunkedDecoder::feed(std::string_view input) {
           return error("chunk size is not hexadecimal");
         } else if (c == '\r') {
           state_ = kSizeLf;
-        } else if (c == ';' || c == ' ' || c == '\t') {
+        } else if (c == ';') {
           state_ = kSizeExt;
+        } else if (c == ' ' || c == '\t') {
+          state_ = kSizeSpace;
         } else {
           return error("invalid character in chunk size");
         }
         if (++line_bytes_ > limits_.max_chunk_line) return error("chunk size line too long");
         break;
       }
+      case kSizeSpace:
+        // "1 2" must not be read as 1 by us and as 0x12 by the next hop.
+        if (c == ';') {
+          state_ = kSizeExt;
+        } else if (c == '\r') {
+          state_ = kSizeLf;
+        } else if (c != ' ' && c != '\t') {
+          return error("invalid character after chunk size");
+        }
+        if (++line_bytes_ > limits_.max_chunk_line) return error("chunk size line too long");
+        break;
       case kSizeExt:
         if (c == '\r') {
           state_ = kSizeLf;
@@ -103,18 +117,17 @@ ChunkedDecoder::Step ChunkedDecoder::feed(std::string_view input) {
         state_ = kSizeStart;
         break;
       case kTrailerStart:
+      case kTrailerLine:
+        // Trailers are discarded here but may be forwarded raw, so they get the same byte
+        // rules as header lines: CRLF endings and no control characters besides HTAB.
         if (c == '\r') {
-          state_ = kEndLf;
+          state_ = state_ == kTrailerStart ? kEndLf : kTrailerLf;
+        } else if ((static_cast<unsigned char>(c) < 0x20 && c != '\t') || c == 0x7f) {
+          return error("invalid character in trailers");
+        } else if (state_ == kTrailerStart && (c == ' ' || c == '\t')) {
+          return error("obsolete line folding in trailers");
         } else {
           state_ = kTrailerLine;
-        }
-        if (++trailer_bytes_ > limits_.max_trailer_bytes) return error("trailers too large");
-        break;
-      case kTrailerLine:
-        if (c == '\r') {
-          state_ = kTrailerLf;
-        } else if (c == '\n') {
-          return error("bare LF in trailers");
         }
         if (++trailer_bytes_ > limits_.max_trailer_bytes) return error("trailers too large");
         break;
@@ -164,43 +177,6 @@ bool hasToken(std::string_view list, std::string_view token) {
     list.remove_prefix(comma + 1);
   }
   return false;
-}
-
-std::string_view reasonPhrase(int status) {
-  switch (status) {
-    case 100: return "Continue";
-    case 101: return "Switching Protocols";
-    case 200: return "OK";
-    case 201: return "Created";
-    case 202: return "Accepted";
-    case 204: return "No Content";
-    case 206: return "Partial Content";
-    case 301: return "Moved Permanently";
-    case 302: return "Found";
-    case 303: return "See Other";
-    case 304: return "Not Modified";
-    case 307: return "Temporary Redirect";
-    case 308: return "Permanent Redirect";
-    case 400: return "Bad Request";
-    case 401: return "Unauthorized";
-    case 403: return "Forbidden";
-    case 404: return "Not Found";
-    case 405: return "Method Not Allowed";
-    case 408: return "Request Timeout";
-    case 409: return "Conflict";
-    case 413: return "Payload Too Large";
-    case 418: return "I'm a teapot";
-    case 426: return "Upgrade Required";
-    case 429: return "Too Many Requests";
-    case 431: return "Request Header Fields Too Large";
-    case 500: return "Internal Server Error";
-    case 501: return "Not Implemented";
-    case 502: return "Bad Gateway";
-    case 503: return "Service Unavailable";
-    case 504: return "Gateway Timeout";
-    case 505: return "HTTP Version Not Supported";
-    default: return "Unknown";
-  }
 }
 
 }  // namespace meshroute::http

@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <array>
 #include <charconv>
+#include <cstring>
 
 #include "http/h1.h"
 
@@ -27,12 +28,30 @@ bool isToken(std::string_view s) {
                      [](char c) { return kToken[static_cast<unsigned char>(c)]; });
 }
 
+bool validValueByte(char ch) {
+  auto c = static_cast<unsigned char>(ch);
+  return c == '\t' || (c >= 0x20 && c != 0x7f);
+}
+
 // Field values: visible characters, SP, HTAB and obs-text; no other control characters.
+// Values are most of a head's bytes, so eight are checked at once: a word with no byte below
+// 0x20 and none equal to 0x7f is fine; any other word (tabs included) is checked byte by byte.
 bool validValue(std::string_view v) {
-  return std::all_of(v.begin(), v.end(), [](char ch) {
-    auto c = static_cast<unsigned char>(ch);
-    return c == '\t' || (c >= 0x20 && c != 0x7f);
-  });
+  constexpr uint64_t kOnes = 0x0101010101010101ULL;
+  constexpr uint64_t kHighs = 0x8080808080808080ULL;
+  size_t i = 0;
+  for (; i + 8 <= v.size(); i += 8) {
+    uint64_t word = 0;
+    std::memcpy(&word, v.data() + i, sizeof(word));
+    const uint64_t del = word ^ (kOnes * 0x7f);
+    const uint64_t below_space = (word - kOnes * 0x20) & ~word & kHighs;
+    const uint64_t is_del = (del - kOnes) & ~del & kHighs;
+    if ((below_space | is_del) != 0 &&
+        !std::all_of(v.data() + i, v.data() + i + 8, validValueByte)) {
+      return false;
+    }
+  }
+  return std::all_of(v.data() + i, v.data() + v.size(), validValueByte);
 }
 
 std::string_view trim(std::string_view v) {
@@ -47,20 +66,24 @@ ParseResult fail(int status, std::string_view why) {
 
 // Finds the end of the head (the CRLF CRLF). Every LF inside the head must follow a CR: bare
 // LF line endings are how request smuggling hides a second message from a lenient parser.
-// Returns the head length including the final CRLF CRLF, 0 when incomplete, or an error.
+// Returns the head length including the final CRLF CRLF, kIncomplete, or an error.
 ParseResult findHead(std::string_view buf, const Limits& limits) {
   size_t start = 0;
-  // RFC 9112 section 2.2: empty lines before a request line are ignored.
+  // RFC 9112 section 2.2: empty lines before a request line are ignored. They count towards
+  // the head limit, so a peer can't grow the caller's buffer without bound with them.
   while (start + 1 < buf.size() && buf[start] == '\r' && buf[start + 1] == '\n') start += 2;
-  size_t scan_end = std::min(buf.size(), limits.max_head_bytes + start);
+  const size_t scan_end = std::min(buf.size(), limits.max_head_bytes);
   for (size_t i = start; i < scan_end; ++i) {
-    if (buf[i] != '\n') continue;
+    // memchr runs through a line a word at a time; heads are mostly long lines.
+    const void* lf = std::memchr(buf.data() + i, '\n', scan_end - i);
+    if (lf == nullptr) break;
+    i = static_cast<size_t>(static_cast<const char*>(lf) - buf.data());
     if (i == 0 || buf[i - 1] != '\r') return fail(400, "bare LF line ending");
-    if (i >= 3 && buf[i - 2] == '\n' && buf[i - 3] == '\r' && i - 3 >= start) {
+    if (i >= start + 3 && buf[i - 2] == '\n' && buf[i - 3] == '\r') {
       return ParseResult{ParseStatus::kComplete, i + 1, 0, {}};
     }
   }
-  if (buf.size() - start >= limits.max_head_bytes) return fail(431, "headers too large");
+  if (buf.size() >= limits.max_head_bytes) return fail(431, "headers too large");
   return ParseResult{ParseStatus::kIncomplete, 0, 0, {}};
 }
 
@@ -82,14 +105,18 @@ ParseResult parseFields(std::string_view lines, const Limits& limits, std::vecto
                         HeadFacts& f, std::string_view& host, bool& expect) {
   out.clear();
   while (!lines.empty()) {
-    size_t eol = lines.find("\r\n");
-    std::string_view line = lines.substr(0, eol);
-    lines.remove_prefix(eol + 2);
+    // findHead() saw a CR before every LF, so the line ends one byte before its LF.
+    size_t lf = lines.find('\n');
+    std::string_view line = lines.substr(0, lf - 1);
+    lines.remove_prefix(lf + 1);
     if (line.front() == ' ' || line.front() == '\t') return fail(400, "obsolete line folding");
-    size_t colon = line.find(':');
-    if (colon == std::string_view::npos) return fail(400, "header line without a colon");
+    // The name runs to the first non-token byte, which must be the colon: this also rejects
+    // whitespace before the colon, as Envoy does.
+    size_t colon = 0;
+    while (colon < line.size() && kToken[static_cast<unsigned char>(line[colon])]) ++colon;
+    if (colon == line.size()) return fail(400, "header line without a colon");
+    if (line[colon] != ':' || colon == 0) return fail(400, "invalid header name");
     std::string_view name = line.substr(0, colon);
-    if (!isToken(name)) return fail(400, "invalid header name");
     std::string_view value = trim(line.substr(colon + 1));
     if (!validValue(value)) return fail(400, "invalid character in header value");
     if (out.size() >= limits.max_headers) return fail(431, "too many headers");
@@ -183,9 +210,9 @@ ParseResult parseRequestHead(std::string_view buffer, const Limits& limits, Requ
   const size_t head_len = found.consumed;
   std::string_view head = buffer.substr(0, head_len - 2);  // keep each line's CRLF
   while (head.substr(0, 2) == "\r\n") head.remove_prefix(2);
-  size_t eol = head.find("\r\n");
-  std::string_view line = head.substr(0, eol);
-  head.remove_prefix(eol + 2);
+  size_t lf = head.find('\n');  // after a CR, as findHead() checked
+  std::string_view line = head.substr(0, lf - 1);
+  head.remove_prefix(lf + 1);
   size_t sp1 = line.find(' ');
   size_t sp2 = sp1 == std::string_view::npos ? sp1 : line.find(' ', sp1 + 1);
   if (sp2 == std::string_view::npos) return fail(400, "malformed request line");
@@ -226,9 +253,9 @@ ParseResult parseResponseHead(std::string_view buffer, const Limits& limits,
   const size_t head_len = found.consumed;
   std::string_view head = buffer.substr(0, head_len - 2);
   while (head.substr(0, 2) == "\r\n") head.remove_prefix(2);
-  size_t eol = head.find("\r\n");
-  std::string_view line = head.substr(0, eol);
-  head.remove_prefix(eol + 2);
+  size_t lf = head.find('\n');  // after a CR, as findHead() checked
+  std::string_view line = head.substr(0, lf - 1);
+  head.remove_prefix(lf + 1);
   // "HTTP/1.1 200 OK"; the reason phrase may be empty or absent.
   if (line.size() < 12 || line[8] != ' ' || (line.size() > 12 && line[12] != ' ')) {
     return fail(502, "malformed status line");
@@ -249,7 +276,9 @@ ParseResult parseResponseHead(std::string_view buffer, const Limits& limits,
   std::string_view host;
   bool expect = false;
   ParseResult fields = parseFields(head, limits, out.headers, f, host, expect);
-  if (fields.status == ParseStatus::kError) return fail(502, fields.error);
+  if (fields.status == ParseStatus::kError) {
+    return fail(fields.error_status == 431 ? 431 : 502, fields.error);
+  }
   if (f.have_te && f.have_cl) f.have_cl = false;  // RFC 9112 6.3: Transfer-Encoding wins
   out.keep_alive = minor == 1 ? !f.conn_close : (f.conn_keep_alive && !f.conn_close);
   out.content_length = 0;

@@ -1,7 +1,8 @@
 // Fuzzes the HTTP/1 codec: request and response heads and the chunked decoder. Besides the
 // sanitizers, it checks the codec's promises: it never consumes more than it was given, header
-// views lie inside the input, and feeding a chunked body in two pieces gives exactly what
-// feeding it whole gives.
+// views lie inside the input, a complete head cut short by one byte is incomplete (never an
+// error), and feeding a chunked body in two pieces or byte by byte gives exactly what feeding it
+// whole gives.
 #include <cstddef>
 #include <cstdint>
 #include <string>
@@ -30,6 +31,7 @@ struct Decoded {
   bool error = false;
 };
 
+// Feeds the body as if the first `split` bytes arrived, then the rest.
 Decoded decode(std::string_view input, size_t split) {
   ChunkedDecoder d;
   Decoded out;
@@ -50,6 +52,23 @@ Decoded decode(std::string_view input, size_t split) {
   return out;
 }
 
+// Feeds the body one byte per call, as the slowest peer would send it.
+Decoded decodeByteByByte(std::string_view input) {
+  ChunkedDecoder d;
+  Decoded out;
+  while (!out.done && !out.error && out.consumed < input.size()) {
+    auto step = d.feed(input.substr(out.consumed, 1));
+    check(step.consumed <= 1);
+    check(inside(step.payload, input.substr(out.consumed, step.consumed)));
+    out.payload.append(step.payload);
+    out.consumed += step.consumed;
+    out.done = step.done;
+    out.error = step.error;
+    if (step.consumed == 0 && !step.done && !step.error) break;
+  }
+  return out;
+}
+
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
@@ -65,6 +84,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     check(inside(req.method, input) && inside(req.target, input) && inside(req.host, input));
     for (const auto& h : req.headers) check(inside(h.name, input) && inside(h.value, input));
     check(req.head_bytes == r.consumed);
+    auto cut = meshroute::http::parseRequestHead(input.substr(0, r.consumed - 1), limits, req);
+    check(cut.status == ParseStatus::kIncomplete);
   } else if (r.status == ParseStatus::kError) {
     check(r.error_status >= 400 && r.error_status < 600);
   }
@@ -81,5 +102,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   Decoded pieces = decode(input, split);
   check(whole.done == pieces.done && whole.error == pieces.error);
   if (whole.done) check(whole.payload == pieces.payload && whole.consumed == pieces.consumed);
+  Decoded bytes = decodeByteByByte(input);
+  check(whole.done == bytes.done && whole.error == bytes.error);
+  if (whole.done) check(whole.payload == bytes.payload && whole.consumed == bytes.consumed);
   return 0;
 }

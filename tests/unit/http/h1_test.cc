@@ -124,7 +124,7 @@ TEST_P(HttpRequestRejection, AnswersEnvoysStatus) {
 }
 
 INSTANTIATE_TEST_SUITE_P(
-    Smuggling, HttpRequestRejection,
+    HttpSmuggling, HttpRequestRejection,
     ::testing::Values(
         Case{
             "cl_and_te",
@@ -141,7 +141,10 @@ INSTANTIATE_TEST_SUITE_P(
         Case{"bare_lf", "GET / HTTP/1.1\nHost: h\n\n", 400},
         Case{"bare_lf_in_header", "GET / HTTP/1.1\r\nHost: h\nX: y\r\n\r\n", 400},
         Case{"nul_in_value", std::string("GET / HTTP/1.1\r\nHost: h\r\nX: a\0b\r\n\r\n", 35), 400},
-        Case{"ctl_in_value", "GET / HTTP/1.1\r\nHost: h\r\nX: a\x01b\r\n\r\n", 400},
+        Case{"ctl_in_value",
+             "GET / HTTP/1.1\r\nHost: h\r\nX: a\x01"
+             "b\r\n\r\n",
+             400},
         Case{"space_before_colon", "GET / HTTP/1.1\r\nHost : h\r\n\r\n", 400},
         Case{"obs_fold", "GET / HTTP/1.1\r\nHost: h\r\nX: a\r\n b\r\n\r\n", 400},
         Case{"no_colon", "GET / HTTP/1.1\r\nHost: h\r\nnocolon\r\n\r\n", 400},
@@ -158,7 +161,39 @@ INSTANTIATE_TEST_SUITE_P(
         Case{"garbage_version", "GET / HTTX/1.1\r\nHost: h\r\n\r\n", 400},
         Case{"double_space", "GET  / HTTP/1.1\r\nHost: h\r\n\r\n", 400},
         Case{"bad_method", "G(T / HTTP/1.1\r\nHost: h\r\n\r\n", 400},
-        Case{"no_target", "GET HTTP/1.1\r\nHost: h\r\n\r\n", 400}),
+        Case{"no_target", "GET HTTP/1.1\r\nHost: h\r\n\r\n", 400},
+        Case{"te_identity", "POST / HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: identity\r\n\r\n",
+             501},
+        Case{"te_gzip_then_chunked",
+             "POST / HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: gzip, chunked\r\n\r\n", 501},
+        Case{"te_empty", "POST / HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: \r\n\r\n", 501},
+        Case{
+            "te_then_cl",
+            "POST / HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\nContent-Length: 0\r\n\r\n",
+            400},
+        Case{"empty_cl", "POST / HTTP/1.1\r\nHost: h\r\nContent-Length: \r\n\r\n", 400},
+        Case{"cl_inner_space", "POST / HTTP/1.1\r\nHost: h\r\nContent-Length: 1 2\r\n\r\n", 400},
+        Case{"cl_trailing_comma", "POST / HTTP/1.1\r\nHost: h\r\nContent-Length: 3,\r\n\r\n", 400},
+        Case{"cl_negative", "POST / HTTP/1.1\r\nHost: h\r\nContent-Length: -1\r\n\r\n", 400},
+        Case{"cr_in_value", "GET / HTTP/1.1\r\nHost: h\r\nX: a\rb\r\n\r\n", 400},
+        Case{"del_in_value", "GET / HTTP/1.1\r\nHost: h\r\nX: a\x7f\r\n\r\n", 400},
+        Case{"empty_name", "GET / HTTP/1.1\r\nHost: h\r\n: v\r\n\r\n", 400},
+        Case{"tab_before_colon", "GET / HTTP/1.1\r\nHost\t: h\r\n\r\n", 400},
+        Case{"obs_fold_tab", "GET / HTTP/1.1\r\nHost: h\r\nX: a\r\n\tb\r\n\r\n", 400},
+        Case{"bare_lf_terminator", "GET / HTTP/1.1\r\nHost: h\r\n\n", 400},
+        Case{"bare_lf_after_empty_line", "\r\n\nGET / HTTP/1.1\r\nHost: h\r\n\r\n", 400},
+        Case{"http09", "GET /\r\n\r\n", 400},
+        Case{"lowercase_version", "GET / http/1.1\r\nHost: h\r\n\r\n", 400},
+        Case{"long_version", "GET / HTTP/1.10\r\nHost: h\r\n\r\n", 400},
+        Case{"http3_version", "GET / HTTP/3.0\r\nHost: h\r\n\r\n", 505},
+        Case{"http10_two_hosts", "GET / HTTP/1.0\r\nHost: a\r\nhost: a\r\n\r\n", 400},
+        Case{"trailing_space_in_line", "GET / HTTP/1.1 \r\nHost: h\r\n\r\n", 400},
+        Case{"tab_separator", "GET\t/ HTTP/1.1\r\nHost: h\r\n\r\n", 400},
+        Case{"ctl_in_target",
+             "GET /a\x01"
+             "b HTTP/1.1\r\nHost: h\r\n\r\n",
+             400},
+        Case{"empty_method", " / HTTP/1.1\r\nHost: h\r\n\r\n", 400}),
     [](const auto& p) { return std::string(p.param.name); });
 
 TEST(HttpRequestHead, HeadOverLimitIs431EvenWhenIncomplete) {
@@ -194,123 +229,140 @@ TEST(HttpRequestHead, PipelinedRequestsParseOneAfterAnother) {
   EXPECT_EQ(first.consumed + second.consumed, text.size());
 }
 
-TEST(HttpResponseHead, FramingRules) {
-  ResponseHead r;
-  ASSERT_EQ(parseResponseHead("HTTP/1.1 200 OK\r\nContent-Length: 12\r\n\r\n", {}, "GET", r).status,
+TEST(HttpRequestHead, ConnectAuthorityFormAndHttp10WithoutHost) {
+  RequestHead head;
+  ASSERT_EQ(parse("CONNECT reviews:443 HTTP/1.1\r\nHost: reviews:443\r\n\r\n", head).status,
             ParseStatus::kComplete);
-  EXPECT_EQ(r.status, 200);
-  EXPECT_EQ(r.reason, "OK");
-  EXPECT_EQ(r.framing, Framing::kContentLength);
-  EXPECT_EQ(r.content_length, 12U);
-  ASSERT_EQ(
-      parseResponseHead("HTTP/1.1 200 OK\r\nContent-Length: 12\r\n\r\n", {}, "HEAD", r).status,
-      ParseStatus::kComplete);
-  EXPECT_EQ(r.framing, Framing::kNone);
-  for (const char* status : {"204 No Content", "304 Not Modified", "100 Continue"}) {
-    ASSERT_EQ(
-        parseResponseHead(std::string("HTTP/1.1 ") + status + "\r\n\r\n", {}, "GET", r).status,
-        ParseStatus::kComplete);
-    EXPECT_EQ(r.framing, Framing::kNone) << status;
-  }
-  ASSERT_EQ(parseResponseHead(
-                "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\nContent-Length: 3\r\n\r\n", {},
-                "GET", r)
+  EXPECT_EQ(head.method, "CONNECT");
+  EXPECT_EQ(head.target, "reviews:443");
+  ASSERT_EQ(parse("GET http://ratings/x HTTP/1.0\r\n\r\n", head).status, ParseStatus::kComplete);
+  EXPECT_EQ(head.host, "");  // HTTP/1.0 needs no Host; the absolute-form target names it
+  EXPECT_EQ(head.target, "http://ratings/x");
+}
+
+TEST(HttpRequestHead, HeadExactlyAtTheLimitIsAccepted) {
+  const std::string text = "GET / HTTP/1.1\r\nHost: h\r\n\r\n";
+  Limits limits;
+  limits.max_head_bytes = text.size();
+  RequestHead head;
+  EXPECT_EQ(parse(text, head, limits).status, ParseStatus::kComplete);
+  limits.max_head_bytes = text.size() - 1;
+  auto r = parse(text, head, limits);
+  ASSERT_EQ(r.status, ParseStatus::kError);
+  EXPECT_EQ(r.error_status, 431);
+}
+
+TEST(HttpRequestHead, LeadingEmptyLinesCountTowardsTheLimit) {
+  Limits limits;
+  limits.max_head_bytes = 64;
+  RequestHead head;
+  std::string crlfs;
+  for (int i = 0; i < 40; ++i) crlfs += "\r\n";
+  auto r = parse(crlfs, head, limits);
+  ASSERT_EQ(r.status, ParseStatus::kError);
+  EXPECT_EQ(r.error_status, 431);
+  auto ok = parse("\r\nGET / HTTP/1.1\r\nHost: h\r\n\r\n", head, limits);
+  ASSERT_EQ(ok.status, ParseStatus::kComplete);
+  EXPECT_EQ(ok.consumed, head.head_bytes);
+  EXPECT_EQ(ok.consumed, 29U);  // the skipped empty line is part of what was consumed
+}
+
+TEST(HttpRequestHead, ExactlyMaxHeadersIsAccepted) {
+  Limits limits;
+  limits.max_headers = 3;
+  RequestHead head;
+  EXPECT_EQ(parse("GET / HTTP/1.1\r\nHost: h\r\nA: 1\r\nB: 2\r\n\r\n", head, limits).status,
+            ParseStatus::kComplete);
+  EXPECT_EQ(head.headers.size(), 3U);
+}
+
+TEST(HttpRequestHead, HeaderVectorIsReusedAndFactsReset) {
+  RequestHead head;
+  ASSERT_EQ(parse("POST /u HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\nConnection: "
+                  "upgrade\r\nUpgrade: h2c\r\nExpect: 100-continue\r\n\r\n",
+                  head)
                 .status,
             ParseStatus::kComplete);
-  EXPECT_EQ(r.framing, Framing::kChunked);  // Transfer-Encoding wins in a response
-  ASSERT_EQ(parseResponseHead("HTTP/1.0 200 OK\r\n\r\n", {}, "GET", r).status,
+  EXPECT_EQ(head.framing, Framing::kChunked);
+  EXPECT_TRUE(head.upgrade);
+  EXPECT_TRUE(head.expect_continue);
+  const Header* storage = head.headers.data();
+  const size_t capacity = head.headers.capacity();
+  ASSERT_EQ(parse("GET / HTTP/1.0\r\n\r\n", head).status, ParseStatus::kComplete);
+  EXPECT_TRUE(head.headers.empty());
+  EXPECT_EQ(head.headers.data(), storage);  // cleared, not freed
+  EXPECT_EQ(head.headers.capacity(), capacity);
+  EXPECT_EQ(head.framing, Framing::kNone);
+  EXPECT_EQ(head.content_length, 0U);
+  EXPECT_FALSE(head.upgrade);
+  EXPECT_FALSE(head.expect_continue);
+  EXPECT_EQ(head.host, "");
+}
+
+TEST(HttpRequestHead, ObsTextEmptyValuesAndTabsAreAccepted) {
+  RequestHead head;
+  ASSERT_EQ(parse("GET / HTTP/1.1\r\nHost: h\r\nX-Empty:\r\nX-Utf8: caf\xc3\xa9\r\n"
+                  "X-Tab:\ta\tb\t\r\n\r\n",
+                  head)
+                .status,
             ParseStatus::kComplete);
-  EXPECT_EQ(r.framing, Framing::kUntilClose);
-  EXPECT_FALSE(r.keep_alive);
-  ASSERT_EQ(parseResponseHead("HTTP/1.1 503\r\n\r\n", {}, "GET", r).status, ParseStatus::kComplete);
-  EXPECT_EQ(r.status, 503);
-  EXPECT_EQ(r.reason, "");
+  EXPECT_EQ(findHeader(head.headers, "x-empty"), "");
+  EXPECT_EQ(findHeader(head.headers, "x-utf8"), "caf\xc3\xa9");
+  EXPECT_EQ(findHeader(head.headers, "x-tab"), "a\tb");
+  EXPECT_EQ(findHeader(head.headers, "x-absent"), "");
 }
 
-TEST(HttpResponseHead, MalformedIsAnError) {
-  ResponseHead r;
-  for (const char* text :
-       {"HTTP/1.1 20 OK\r\n\r\n", "HTTP/1.1 abc OK\r\n\r\n", "ICY 200 OK\r\n\r\n",
-        "HTTP/1.1 200 OK\nX: y\n\n", "HTTP/1.1 200 OK\r\nX : y\r\n\r\n"}) {
-    EXPECT_EQ(parseResponseHead(text, {}, "GET", r).status, ParseStatus::kError) << text;
+TEST(HttpRequestHead, ConnectionAndExpectVariants) {
+  RequestHead head;
+  ASSERT_EQ(parse("GET / HTTP/1.1\r\nHost: h\r\nConnection: keep-alive\r\n\r\n", head).status,
+            ParseStatus::kComplete);
+  EXPECT_TRUE(head.keep_alive);
+  ASSERT_EQ(parse("GET / HTTP/1.0\r\nConnection: keep-alive, close\r\n\r\n", head).status,
+            ParseStatus::kComplete);
+  EXPECT_FALSE(head.keep_alive);  // close wins
+  ASSERT_EQ(parse("GET / HTTP/1.1\r\nHost: h\r\nConnection: keep-alive,  Upgrade\r\n"
+                  "Upgrade: websocket\r\n\r\n",
+                  head)
+                .status,
+            ParseStatus::kComplete);
+  EXPECT_TRUE(head.upgrade);
+  ASSERT_EQ(parse("POST / HTTP/1.1\r\nHost: h\r\nExpect: 100-continue, x\r\n\r\n", head).status,
+            ParseStatus::kComplete);
+  EXPECT_FALSE(head.expect_continue);  // only the exact expectation asks for an interim answer
+}
+
+TEST(HttpRequestHead, PipelinedAfterABodyStopsAtTheBody) {
+  const std::string text =
+      "POST /a HTTP/1.1\r\nHost: h\r\nContent-Length: 5\r\n\r\nhelloGET /b HTTP/1.1\r\nHost: "
+      "h\r\n\r\n";
+  RequestHead head;
+  auto first = parse(text, head);
+  ASSERT_EQ(first.status, ParseStatus::kComplete);
+  EXPECT_EQ(text.substr(first.consumed, 5), "hello");
+  auto second = parse(std::string_view(text).substr(first.consumed + head.content_length), head);
+  ASSERT_EQ(second.status, ParseStatus::kComplete);
+  EXPECT_EQ(head.target, "/b");
+}
+
+TEST(HttpRequestHead, BrowserRequestIncompleteAtEveryBoundary) {
+  const std::string text =
+      "\r\nGET /productpage?u=normal HTTP/1.1\r\nHost: bookinfo.example.com\r\n"
+      "User-Agent: Mozilla/5.0 (X11; Linux x86_64; rv:120.0) Gecko/20100101 Firefox/120.0\r\n"
+      "Accept: text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8\r\n"
+      "Accept-Language: en-US,en;q=0.5\r\nAccept-Encoding: gzip, deflate, br\r\n"
+      "Cookie: session=0123456789abcdef; theme=dark\r\nConnection: keep-alive\r\n\r\n";
+  RequestHead head;
+  for (size_t n = 0; n < text.size(); ++n) {
+    auto r = parse(text.substr(0, n), head);
+    ASSERT_EQ(r.status, ParseStatus::kIncomplete) << n;
+    EXPECT_EQ(r.consumed, 0U);
   }
-}
-
-std::string decodeAll(ChunkedDecoder& d, std::string_view input, size_t step, bool& done,
-                      bool& error, size_t& consumed) {
-  std::string payload;
-  consumed = 0;
-  done = error = false;
-  // Feed `step` bytes at a time (the rest of the input once `step` is 0).
-  size_t available = step == 0 ? input.size() : std::min(step, input.size());
-  while (!done && !error) {
-    auto s = d.feed(input.substr(consumed, available - consumed));
-    payload.append(s.payload);
-    consumed += s.consumed;
-    done = s.done;
-    error = s.error;
-    if (s.consumed == 0 && !done && !error) {
-      if (available == input.size()) break;
-      available = std::min(input.size(), available + (step == 0 ? input.size() : step));
-    }
-  }
-  return payload;
-}
-
-TEST(HttpChunked, DecodesWholeAndByteAtATimeIdentically) {
-  const std::string body =
-      "5;ext=1\r\nhello\r\nA\r\n, world!!!\r\n0\r\nTrailer: x\r\n\r\nGET /next";
-  for (size_t step : {size_t{0}, size_t{1}, size_t{3}, size_t{7}}) {
-    ChunkedDecoder d;
-    bool done = false;
-    bool error = false;
-    size_t consumed = 0;
-    EXPECT_EQ(decodeAll(d, body, step, done, error, consumed), "hello, world!!!") << step;
-    EXPECT_TRUE(done) << step;
-    EXPECT_FALSE(error);
-    EXPECT_EQ(consumed, body.size() - std::string("GET /next").size()) << step;
-  }
-}
-
-TEST(HttpChunked, UpperAndLowerCaseHex) {
-  ChunkedDecoder d;
-  bool done = false;
-  bool error = false;
-  size_t consumed = 0;
-  std::string payload(26, 'x');
-  std::string body = "1a\r\n" + payload + "\r\n0\r\n\r\n";
-  EXPECT_EQ(decodeAll(d, body, 0, done, error, consumed), payload);
-  d.reset();
-  body = "1A\r\n" + payload + "\r\n0\r\n\r\n";
-  EXPECT_EQ(decodeAll(d, body, 0, done, error, consumed), payload);
-  EXPECT_TRUE(done);
-}
-
-TEST(HttpChunked, Errors) {
-  Limits limits;
-  limits.max_chunk_line = 16;
-  limits.max_trailer_bytes = 16;
-  for (const char* body :
-       {"zz\r\n", "5\r\nhelloX\r\n", "5\nhello\r\n", "1000000000000000\r\n",
-        "5;aaaaaaaaaaaaaaaaaaaaaaaaa\r\n", "0\r\nTrailer: xxxxxxxxxxxxxxxxxxxxx\r\n\r\n",
-        "0\r\nX: y\n\r\n", "\r\n"}) {
-    ChunkedDecoder d(limits);
-    bool done = false;
-    bool error = false;
-    size_t consumed = 0;
-    decodeAll(d, body, 0, done, error, consumed);
-    EXPECT_TRUE(error) << body;
-    EXPECT_FALSE(done) << body;
-  }
-}
-
-TEST(HttpTokens, HasTokenAndIequals) {
-  EXPECT_TRUE(hasToken("keep-alive, Upgrade", "upgrade"));
-  EXPECT_FALSE(hasToken("keep-alive, Upgraded", "upgrade"));
-  EXPECT_TRUE(iequals("Content-Length", "content-length"));
-  EXPECT_FALSE(iequals("Content-Length", "content-lengt"));
-  EXPECT_EQ(reasonPhrase(503), "Service Unavailable");
-  EXPECT_EQ(reasonPhrase(431), "Request Header Fields Too Large");
+  auto r = parse(text, head);
+  ASSERT_EQ(r.status, ParseStatus::kComplete);
+  EXPECT_EQ(r.consumed, text.size());
+  EXPECT_EQ(head.headers.size(), 7U);
+  EXPECT_EQ(head.host, "bookinfo.example.com");
+  EXPECT_EQ(findHeader(head.headers, "cookie"), "session=0123456789abcdef; theme=dark");
 }
 
 }  // namespace
