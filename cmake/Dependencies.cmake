@@ -5,6 +5,7 @@ find_package(nlohmann_json REQUIRED)
 find_package(PkgConfig REQUIRED)
 find_package(Boost 1.74 REQUIRED)  # Asio (header-only): the per-worker event loops
 find_package(Threads REQUIRED)
+find_package(OpenSSL REQUIRED)  # X.509 parsing for the gateway credential analyzer
 pkg_check_modules(RE2 REQUIRED IMPORTED_TARGET re2)
 pkg_check_modules(YAML REQUIRED IMPORTED_TARGET yaml-0.1)
 if(NOT TARGET re2::re2)

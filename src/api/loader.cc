@@ -65,6 +65,12 @@ const std::vector<KindInfo>& kinds() {
   return table;
 }
 
+bool isDropped(const std::string& ns, const LoadOptions& options) {
+  return !ns.empty() &&
+         std::find(options.dropped_namespaces.begin(), options.dropped_namespaces.end(), ns) !=
+             options.dropped_namespaces.end();
+}
+
 std::string scalarOf(const Node* n) { return n != nullptr && n->isScalar() ? n->scalar : ""; }
 
 void loadObject(const Node& root, const std::string& file, LoadResult& out,
@@ -115,6 +121,31 @@ void loadObject(const Node& root, const std::string& file, LoadResult& out,
   for (const auto& k : kinds()) {
     if (k.group == group && k.kind == kind) info = &k;
   }
+  // What every resource records about where it came from.
+  auto start = [&] {
+    Resource res;
+    res.api_version = api_version;
+    res.group = group;
+    res.version = version;
+    res.kind = kind;
+    res.file = file;
+    res.mark = root.mark;
+    return res;
+  };
+  if (info == nullptr && options.keep_unknown_kinds) {
+    Resource res = start();
+    core::Diagnostics ignored;
+    Decoder dec(file, ignored);
+    if (const Node* meta = root.find("metadata"); meta != nullptr && meta->isMap()) {
+      dec.decodeMessage(*meta, res.meta, "metadata");
+    }
+    if (res.meta.namespace_.empty()) res.meta.namespace_ = options.default_namespace;
+    if (group.empty() && kind == "Node") res.meta.namespace_.clear();  // cluster-scoped
+    if (isDropped(res.meta.namespace_, options)) return;
+    res.raw = std::make_shared<const Node>(root);
+    out.resources.push_back(std::move(res));
+    return;
+  }
   if (info == nullptr) {
     out.diagnostics.add(
         {core::Level::kInfo, file, root.mark, "",
@@ -128,18 +159,15 @@ void loadObject(const Node& root, const std::string& file, LoadResult& out,
     return;
   }
 
-  Resource res;
-  res.api_version = api_version;
-  res.group = group;
-  res.version = version;
-  res.kind = kind;
-  res.file = file;
-  res.mark = root.mark;
+  Resource res = start();
   Decoder dec(file, res.decode_diagnostics);
   if (const Node* meta = root.find("metadata"); meta != nullptr && !meta->isNull()) {
     dec.decodeMessage(*meta, res.meta, "metadata");
   }
   if (res.meta.namespace_.empty()) res.meta.namespace_ = options.default_namespace;
+  if (group.empty() && kind == "Namespace") res.meta.namespace_.clear();  // cluster-scoped
+  if (isDropped(res.meta.namespace_, options)) return;
+  if (options.keep_raw) res.raw = std::make_shared<const Node>(root);
   if (info->istio) {
     for (const auto& e : root.entries) {
       if (e.key != "apiVersion" && e.key != "kind" && e.key != "metadata" && e.key != "spec" &&

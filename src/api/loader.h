@@ -28,6 +28,14 @@ struct LoadResult {
 struct LoadOptions {
   ReaderLimits limits;
   std::string default_namespace = "default";
+  // Keep each document's tree in Resource::raw.
+  bool keep_raw = false;
+  // Record documents of kinds meshroute does not decode as resources with an empty spec (and
+  // their raw tree) instead of skipping them with an info note.
+  bool keep_unknown_kinds = false;
+  // Namespaces whose resources are dropped when loaded (istioctl analyze drops kube-system and
+  // friends).
+  std::vector<std::string> dropped_namespaces;
 };
 
 // `paths` are files or directories; "-" reads standard input.

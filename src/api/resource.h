@@ -2,6 +2,7 @@
 // decoded spec, and the problems decoding found. Resources are values; the loader makes them.
 #pragma once
 
+#include <memory>
 #include <string>
 #include <variant>
 
@@ -90,6 +91,10 @@ struct Resource {
   Mark mark;  // where the document starts
   Spec spec;
   core::Diagnostics decode_diagnostics;  // schema problems: types, unknown fields, enums
+  // The whole document as read, kept only when LoadOptions::keep_raw is set: analyzers read
+  // kinds meshroute does not model (Secret, Node, Gateway API objects) and field positions
+  // from it.
+  std::shared_ptr<const Node> raw;
 
   template <class T>
   [[nodiscard]] const T* as() const {

@@ -1,6 +1,7 @@
 // meshroute: Istio traffic management. This file wires subcommands only.
 #include <CLI/CLI.hpp>
 
+#include "cli/analyze_command.h"
 #include "cli/demo_command.h"
 #include "cli/echo_command.h"
 #include "cli/explain_command.h"
@@ -15,6 +16,7 @@ int main(int argc, char** argv) {
   app.set_version_flag("--version", "meshroute 0.1.0");
   int exit_code = 0;
   meshroute::cli::addValidateCommand(app, exit_code);
+  meshroute::cli::addAnalyzeCommand(app, exit_code);
   meshroute::cli::addExplainCommand(app, exit_code);
   meshroute::cli::addRunCommand(app, exit_code);
   meshroute::cli::addEchoCommand(app, exit_code);
