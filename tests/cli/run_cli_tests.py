@@ -210,5 +210,145 @@ class ExplainCommand(unittest.TestCase):
         self.assertEqual(code, 2)
 
 
+class AnalyzeCommand(unittest.TestCase):
+    MISTAKES = os.path.join(SRC, "examples", "analyze", "mistakes.yaml")
+
+    def write(self, text, name="in.yaml"):
+        d = tempfile.mkdtemp()
+        path = os.path.join(d, name)
+        with open(path, "w") as f:
+            f.write(text)
+        return path
+
+    def test_each_own_code_example_prints_what_the_docs_show(self):
+        # docs/analyzers.md quotes the output of examples/analyzers/MRxxxx.yaml verbatim.
+        res = subprocess.run([sys.executable, os.path.join(SRC, "scripts", "analyzer_docs.py"),
+                              os.path.abspath(BIN), "--check"],
+                             capture_output=True, text=True, timeout=120)
+        self.assertEqual(res.returncode, 0, res.stdout + res.stderr)
+        codes = sorted(f[:-5] for f in os.listdir(os.path.join(SRC, "examples", "analyzers")))
+        _, listing, _ = run("analyze", "--list-analyzers")
+        self.assertEqual(len(codes), 13, codes)
+        for code in codes:
+            rc, out, _ = run("analyze", "-f", os.path.join(SRC, "examples", "analyzers",
+                                                         code + ".yaml"), "-o", "json")
+            doc = json.loads(out)
+            own = [m for m in doc if m["code"] == code]
+            self.assertEqual(len(own), 1, out)
+            self.assertIn(own[0]["analyzer"], listing)
+            self.assertTrue(own[0]["hint"] and own[0]["field"] and own[0]["line"] > 0, own[0])
+            self.assertEqual(rc, 79 if any(m["level"] == "Error" for m in doc) else 0, out)
+
+    def test_help_names_flags_and_exit_codes(self):
+        code, out, _ = run("analyze", "--help")
+        self.assertEqual(code, 0)
+        for flag in ("--analyzer", "--list-analyzers", "--failure-threshold",
+                     "--output-threshold", "--suppress", "--mesh-config", "Exit codes"):
+            self.assertIn(flag, out)
+
+    def test_list_analyzers_names_istio_and_own_analyzers(self):
+        code, out, _ = run("analyze", "--list-analyzers")
+        self.assertEqual(code, 0)
+        names = [l[2:-1] for l in out.splitlines() if l.startswith("* ")]
+        self.assertEqual(names, sorted(names))
+        for name in ("virtualservice.DestinationRuleAnalyzer", "gateway.SecretAnalyzer",
+                     "destinationrule.SubsetSelectPodAnalyzer", "schema.ValidationAnalyzer.VirtualService"):
+            self.assertIn(name, names)
+        self.assertTrue(any(n.startswith("meshroute.") for n in names), names)
+
+    def test_text_findings_name_file_line_and_exit_79(self):
+        code, out, err = run("analyze", "-f", self.MISTAKES)
+        self.assertEqual(code, 79, out + err)
+        lines = out.splitlines()
+        subset = [l for l in lines if "[IST0101]" in l and "reviews+v3" in l]
+        self.assertEqual(len(subset), 1, out)
+        # The line of the destination's host (the subset's route entry), not the document start.
+        self.assertRegex(subset[0], r"^Error \[IST0101\] \(VirtualService bookinfo/reviews "
+                         + r".*mistakes\.yaml:\d+\) Referenced host\+subset in destinationrule "
+                         + r'not found: "reviews\+v3"$')
+        self.assertTrue(any("[IST0101]" in l and "lcoal" in l for l in lines), out)
+        self.assertTrue(any("[IST0173]" in l and "DestinationRule bookinfo/reviews" in l
+                            for l in lines), out)
+
+    def test_json_has_istioctl_shape(self):
+        code, out, _ = run("analyze", "-f", self.MISTAKES, "-o", "json")
+        self.assertEqual(code, 79)
+        doc = json.loads(out)
+        self.assertIsInstance(doc, list)
+        self.assertTrue(doc)
+        for m in doc:
+            for key in ("code", "documentationUrl", "level", "message", "origin", "reference"):
+                self.assertIn(key, m)
+            self.assertRegex(m["reference"], r"mistakes\.yaml:\d+$")
+            self.assertIn(m["level"], ("Error", "Warning", "Info"))
+        levels = [m["level"] for m in doc]
+        order = {"Error": 0, "Warning": 1, "Info": 2}
+        self.assertEqual(levels, sorted(levels, key=order.get))
+
+    def test_yaml_output_lists_the_same_findings(self):
+        _, out_json, _ = run("analyze", "-f", self.MISTAKES, "-o", "json")
+        code, out, _ = run("analyze", "-f", self.MISTAKES, "-o", "yaml")
+        self.assertEqual(code, 79)
+        codes = [l.split(": ", 1)[1] for l in out.splitlines() if l.startswith("- code: ")]
+        self.assertEqual(codes, [m["code"] for m in json.loads(out_json)])
+
+    def test_only_named_analyzer_runs(self):
+        code, out, _ = run("analyze", "-f", self.MISTAKES, "-o", "json",
+                           "--analyzer", "virtualservice.DestinationRuleAnalyzer")
+        doc = json.loads(out)
+        self.assertEqual(code, 79)
+        self.assertEqual({m["code"] for m in doc}, {"IST0101"})
+        self.assertEqual({m["origin"] for m in doc}, {"VirtualService bookinfo/reviews"})
+
+    def test_unknown_analyzer_is_usage_error(self):
+        code, _, err = run("analyze", "-f", self.MISTAKES, "--analyzer", "no.SuchAnalyzer")
+        self.assertEqual(code, 2)
+        self.assertIn("no.SuchAnalyzer", err)
+
+    def test_suppress_with_glob(self):
+        code, out, _ = run("analyze", "-f", self.MISTAKES, "-o", "json",
+                           "--suppress", "IST0101=VirtualService bookinfo/*")
+        doc = json.loads(out)
+        self.assertFalse([m for m in doc if m["code"] == "IST0101"], out)
+        self.assertTrue(doc)
+
+    def test_bad_suppression_is_usage_error(self):
+        code, _, _ = run("analyze", "-f", self.MISTAKES, "--suppress", "IST0101")
+        self.assertEqual(code, 2)
+
+    def test_thresholds(self):
+        code, out, _ = run("analyze", "-f", self.MISTAKES, "--output-threshold", "Error")
+        self.assertTrue(all(l.startswith("Error ") for l in out.splitlines()), out)
+        clean = self.write(
+            "apiVersion: networking.istio.io/v1\nkind: ServiceEntry\nmetadata:\n  name: ext\n"
+            "  namespace: default\nspec:\n  hosts: [api.example.com]\n  location: MESH_EXTERNAL\n"
+            "  resolution: DNS\n  ports:\n  - {number: 443, name: https, protocol: TLS}\n")
+        code, out, err = run("analyze", "-f", clean)
+        self.assertEqual(code, 0, out + err)
+        self.assertIn("No validation issues found", err)
+
+    def test_stdin_multi_document(self):
+        with open(self.MISTAKES) as f:
+            text = f.read()
+        code, out, _ = run("analyze", "-f", "-", stdin=text)
+        self.assertEqual(code, 79)
+        self.assertIn("(VirtualService bookinfo/reviews <stdin>:", out)
+
+    def test_unreadable_input_and_bad_yaml_are_exit_2(self):
+        code, _, err = run("analyze", "-f", "/nonexistent/x.yaml")
+        self.assertEqual(code, 2)
+        self.assertIn("no such file", err)
+        code, _, err = run("analyze", "-f", self.write("kind: [\n"))
+        self.assertEqual(code, 2)
+
+    def test_default_namespace_flag(self):
+        path = self.write(
+            "apiVersion: networking.istio.io/v1\nkind: VirtualService\nmetadata:\n  name: vs\n"
+            "spec:\n  hosts: [a]\n  http:\n  - route:\n    - destination: {host: nowhere}\n")
+        _, out, _ = run("analyze", "-f", path, "-n", "team-a",
+                        "--analyzer", "virtualservice.DestinationHostAnalyzer")
+        self.assertIn("(VirtualService team-a/vs ", out)
+
+
 if __name__ == "__main__":
     unittest.main(argv=[sys.argv[0], "-v"])
