@@ -217,7 +217,101 @@ spec:
                      i, i % 50);
 }
 
+void kubeService(std::string& out, int i) {
+  out += fmt::format(R"(---
+apiVersion: v1
+kind: Service
+metadata:
+  name: svc{0}
+  namespace: ns{1}
+spec:
+  selector:
+    app: svc{0}
+  ports:
+  - name: http
+    port: 8080
+    targetPort: 8080
+)",
+                     i, i % 50);
+}
+
+void deployment(std::string& out, int i) {
+  out += fmt::format(R"(---
+apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: svc{0}-v1
+  namespace: ns{1}
+spec:
+  replicas: 2
+  selector:
+    matchLabels:
+      app: svc{0}
+      version: v1
+  template:
+    metadata:
+      labels:
+        app: svc{0}
+        version: v1
+    spec:
+      containers:
+      - name: app
+        image: example.com/svc{0}:1.0
+        ports:
+        - containerPort: 8080
+)",
+                     i, i % 50);
+}
+
+void pod(std::string& out, int i, std::string_view version) {
+  out += fmt::format(R"(---
+apiVersion: v1
+kind: Pod
+metadata:
+  name: svc{0}-{2}-5d8f
+  namespace: ns{1}
+  labels:
+    app: svc{0}
+    version: {2}
+spec:
+  containers:
+  - name: app
+    image: example.com/svc{0}:1.0
+status:
+  podIP: 10.{3}.{4}.{5}
+)",
+                     i, i % 50, version, 100 + (i >> 16) % 100, (i >> 8) & 255, i & 255);
+}
+
 }  // namespace
+
+std::string generateMeshCorpus(int n) {
+  std::string out;
+  out.reserve(static_cast<size_t>(n) * 900);
+  int made = 0;
+  for (int i = 0; made < n; ++i) {
+    kubeService(out, i);
+    deployment(out, i);
+    pod(out, i, "v1");
+    pod(out, i, "v2");
+    virtualService(out, i);
+    destinationRule(out, i);
+    made += 6;
+    if (i % 4 == 0 && made < n) {
+      serviceEntry(out, i);
+      ++made;
+    }
+    if (i % 10 == 0 && made < n) {
+      gateway(out, i);
+      ++made;
+    }
+    if (i < 50 && i % 5 == 0 && made < n) {
+      sidecar(out, i);
+      ++made;
+    }
+  }
+  return out;
+}
 
 std::string generateCorpus(int n) {
   std::string out;
