@@ -39,7 +39,7 @@ def render(data):
         out.append(f"### {sc['title']}")
         out.append("")
         probes = [p for p in next(iter(t.values())) if p not in
-                  ("idle_rss_kb", "peak_rss_kb", "split_a")]
+                  ("idle_rss_kb", "peak_rss_kb", "split_a", "ready_s")]
         out.append("| probe | target | req/s | proxy CPU-µs/request | errors |")
         out.append("|---|---|---|---|---|")
         for p in probes:
@@ -70,6 +70,23 @@ def render(data):
             out.append("")
             out.append("RSS, MB (idle / peak): " + ", ".join(
                 f"{n} {i / 1024:.1f} / {p / 1024:.1f}" for n, i, p in rss))
+        ready = [(n, t[n]["ready_s"]) for n in TARGETS if n in t and t[n].get("ready_s")]
+        if ready:
+            out.append("")
+            out.append("Time from start to the last host answering: " +
+                       ", ".join(f"{n} {r:.2f} s" for n, r in ready))
+            base = data["results"].get("a1k", {}).get("targets", {})
+            units = sc.get("units")
+            if units and base:
+                per = []
+                for n, _, p in rss:
+                    b = base.get(n, {}).get("idle_rss_kb")
+                    if b:
+                        per.append(f"{n} {(p - b) * 1024 / units[1]:,.0f}")
+                if per:
+                    out.append("")
+                    out.append(f"Peak RSS above the plain proxy's idle RSS, bytes per {units[0]}: "
+                               + ", ".join(per))
         split = [(n, t[n]["split_a"]) for n in TARGETS if n in t and "split_a" in t[n]]
         if split:
             out.append("")

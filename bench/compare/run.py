@@ -103,28 +103,41 @@ class Target:
         if name == "direct":
             return
         self.port = free_port()
+        hosts = scenario.kind == "hosts"
         if name == "meshroute":
             with open(os.path.join(d, "mesh.yaml"), "w") as f:
-                f.write(configs.meshroute_proxy(scenario, backends))
+                f.write(configs.meshroute_hosts(scenario, backends) if hosts
+                        else configs.meshroute_proxy(scenario, backends))
             self.admin = free_port()
             argv = [meshroute, "run", "-f", d, "--listen", f"127.0.0.1:{self.port}", "--admin",
                     f"127.0.0.1:{self.admin}", "--workers", "1", "--access-log-format", "off"]
         elif name == "nginx":
             conf = os.path.join(d, "nginx.conf")
             with open(conf, "w") as f:
-                f.write(configs.nginx_proxy(scenario, d, self.port, backends))
+                f.write(configs.nginx_hosts(scenario, d, self.port, backends) if hosts
+                        else configs.nginx_proxy(scenario, d, self.port, backends))
             argv = ["nginx", "-p", d, "-c", conf, "-g", "daemon off;"]
         elif name == "haproxy":
             conf = os.path.join(d, "haproxy.cfg")
             with open(conf, "w") as f:
-                f.write(configs.haproxy_proxy(scenario, d, self.port, backends))
+                f.write(configs.haproxy_hosts(scenario, d, self.port, backends) if hosts
+                        else configs.haproxy_proxy(scenario, d, self.port, backends))
             argv = ["haproxy", "-W", "-f", conf]
         self.argv = argv
+        started = time.monotonic()
         with open(os.path.join(d, "stderr.log"), "w") as err:
             self.proc = subprocess.Popen(["taskset", "-c", PROXY_CPU] + argv,
                                          stdout=subprocess.DEVNULL, stderr=err)
         try:
-            wait_port(self.port)
+            wait_port(self.port, timeout=120)
+            if hosts:
+                # Ready when the last host's route answers: the whole configuration is served.
+                last = f"svc{scenario.hosts - 1}"
+                path, headers = configs.host_route_request(max(scenario.routes - 1, 0))
+                if not poll(lambda: get_status(self.port, path, {"Host": last, **headers}) == 200,
+                            timeout=120):
+                    raise RuntimeError("the last host never answered 200")
+            self.ready_s = time.monotonic() - started
         except RuntimeError:
             with open(os.path.join(d, "stderr.log")) as f:
                 raise RuntimeError(f"{name} did not start: {f.read()[-2000:]}") from None
@@ -162,9 +175,10 @@ def wrk(target, path, headers, duration, connections, script_extra=""):
     with open(script, "w") as f:
         f.write(script_extra + REPORT_LUA)
     argv = ["taskset", "-c", LOAD_CPU, "wrk", "-t1", f"-c{connections}", f"-d{duration}s",
-            "-s", script, "-H", f"Host: {target.host}"]
+            "-s", script, "-H", f"Host: {headers.get('Host', target.host)}"]
     for k, v in headers.items():
-        argv += ["-H", f"{k}: {v}"]
+        if k != "Host":
+            argv += ["-H", f"{k}: {v}"]
     argv.append(f"http://127.0.0.1:{target.port}{path}")
     out = subprocess.run(argv, capture_output=True, text=True, timeout=duration + 60).stdout
     rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
@@ -220,6 +234,14 @@ SCENARIOS = [
              {"first": ("/r0/item", {}), "middle": ("/r499/item", {}),
               "last": ("/r999/item", {}), "miss": ("/none/item", {})},
              kind="regex", routes=1000),
+    Scenario("e", "(e) 10,000 routes of mixed kinds (exact, prefix, header, regex) over 1,000 hosts",
+             {"first host, first route": ("/j0", {"Host": "svc0"}),
+              "last host, last route": ("/j9/x", {"Host": "svc999"})},
+             kind="hosts", hosts=1000, routes=10),
+    Scenario("h1k", "(h) 1,000 services, each with a DestinationRule and a route",
+             {"last service": ("/", {"Host": "svc999"})}, kind="hosts", hosts=1000, routes=1),
+    Scenario("h10k", "(h) 10,000 services, each with a DestinationRule and a route",
+             {"last service": ("/", {"Host": "svc9999"})}, kind="hosts", hosts=10000, routes=1),
 ]
 
 
@@ -264,6 +286,17 @@ def reload_under_load(target, backends, duration, count=100):
     return {"requests": total, "errors": errors, "non2xx": int(non2xx.group(1)) if non2xx else 0,
             "reloads": len(waits),
             "reload_ms": statistics.median(waits) * 1000 if waits else None}
+
+
+def get_status(port, path, headers):
+    c = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+    try:
+        c.request("GET", path, headers=headers)
+        r = c.getresponse()
+        r.read()
+        return r.status
+    finally:
+        c.close()
 
 
 def admin_get(port, path):
@@ -322,6 +355,9 @@ def main():
                     targets[name] = Target(name, s, backends, meshroute, work)
                 res = {name: {"idle_rss_kb": rss_kb(t.pids()) if t.proc else None}
                        for name, t in targets.items()}
+                if s.kind == "hosts":
+                    for name, t in targets.items():
+                        res[name]["ready_s"] = t.ready_s
                 if s.kind == "split":
                     for name, t in targets.items():
                         res[name]["split_a"] = check_split(t)
@@ -358,6 +394,10 @@ def main():
                 for t in targets.values():
                     t.stop()
             results[s.name] = {"title": s.title, "targets": res}
+            if s.kind == "hosts":
+                # What the memory figures are divided by: routes in (e), services in (h).
+                results[s.name]["units"] = (("route", s.hosts * s.routes) if s.routes > 1
+                                            else ("service", s.hosts))
         if not args.only or "g" in args.only.split(","):
             print("== (g) 100 configuration changes under load", flush=True)
             g = Scenario("g", "(g) reload under load", {}, kind="split")
