@@ -4,6 +4,10 @@ find_package(CLI11 REQUIRED)
 find_package(nlohmann_json REQUIRED)
 find_package(PkgConfig REQUIRED)
 find_package(Boost 1.74 REQUIRED)  # Asio (header-only): the per-worker event loops
+# Asio recycles coroutine frames and handlers through a per-thread cache of 2 blocks per kind;
+# a request nests more coroutines than that (run, serve, forward, exchange, a read or write),
+# so most frames went back to malloc. Every translation unit must agree on this value.
+add_compile_definitions(BOOST_ASIO_RECYCLING_ALLOCATOR_CACHE_SIZE=16)
 find_package(Threads REQUIRED)
 find_package(OpenSSL REQUIRED)  # X.509 parsing for the gateway credential analyzer
 pkg_check_modules(RE2 REQUIRED IMPORTED_TARGET re2)

@@ -122,16 +122,17 @@ void BM_RequestPipeline(benchmark::State& state) {
   std::string upstream_head;
   std::string downstream_head;
   std::string line;
-  routing::DecideOptions options;
-  options.trace = false;
-  options.resolve_destinations = false;  // as the proxy decides
+  routing::DecisionMemo memo;
   ClusterContext ctx{snapshot.get(), &proxy, 1, std::chrono::seconds(10), &hosts, &random};
+  // The worker finds its series through the cluster state: the labels are hashed once.
+  stats::Series& series = metrics.shard(0).series(labels);
   uint64_t allocations = 0;
   for (auto _ : state) {
     const uint64_t before = g_allocations.load(std::memory_order_relaxed);
     http::parseRequestHead(kRequest, http::Limits{}, head);
     toRoutingRequest(head, client_ip, request);
-    routing::Decision d = snapshot->decide(proxy, request, options);
+    const auto decision = snapshot->decideShared(proxy, request, memo);
+    const routing::Decision& d = *decision;
     const routing::RoutedDestination& dest = d.destinations[0];
     auto cluster = clusters.get(ctx, dest);
     int endpoint = cluster->pick(random);
@@ -141,7 +142,7 @@ void BM_RequestPipeline(benchmark::State& state) {
     http::parseResponseHead(kResponse, http::Limits{}, "GET", resp);
     downstream_head.clear();
     appendResponseHead(downstream_head, resp, 1, d, dest, 3, false, false);
-    metrics.shard(0).record(labels, 3, 0, 295);
+    stats::MetricsShard::record(series, 3, 0, 295);
     log.reset();
     log.method.assign(head.method);
     log.path = request.path;
@@ -167,15 +168,24 @@ void BM_ParseRequestHead(benchmark::State& state) {
 }
 BENCHMARK(BM_ParseRequestHead);
 
-void BM_Decide(benchmark::State& state) {
+std::shared_ptr<const routing::Snapshot> benchSnapshot() {
   api::LoadResult loaded;
   api::loadText(kConfig, "bench.yaml", loaded);
   core::Diagnostics diags;
-  auto snapshot = routing::Snapshot::build(std::move(loaded.resources), {}, diags);
+  return routing::Snapshot::build(std::move(loaded.resources), {}, diags);
+}
+
+routing::Request benchRequest() {
   http::RequestHead head;
   http::parseRequestHead(kRequest, http::Limits{}, head);
   routing::Request request;
   toRoutingRequest(head, "10.1.2.3", request);
+  return request;
+}
+
+void BM_Decide(benchmark::State& state) {
+  auto snapshot = benchSnapshot();
+  const routing::Request request = benchRequest();
   routing::DecideOptions options;
   options.trace = false;
   options.resolve_destinations = state.range(0) != 0;
@@ -185,6 +195,19 @@ void BM_Decide(benchmark::State& state) {
   }
 }
 BENCHMARK(BM_Decide)->Arg(1)->Arg(0);  // with / without resolving destinations
+
+// The request path's decision: the route is matched, its decision reused.
+void BM_DecideShared(benchmark::State& state) {
+  auto snapshot = benchSnapshot();
+  const routing::Request request = benchRequest();
+  const routing::Proxy proxy;
+  routing::DecisionMemo memo;
+  for (auto _ : state) {
+    auto d = snapshot->decideShared(proxy, request, memo);
+    benchmark::DoNotOptimize(d);
+  }
+}
+BENCHMARK(BM_DecideShared);
 
 }  // namespace
 }  // namespace meshroute::proxy

@@ -21,15 +21,13 @@ std::string isoTime(std::chrono::system_clock::time_point t) {
 }
 
 json specJson(const api::Resource& res) {
-  return std::visit(
-      [](const auto& spec) -> json {
-        if constexpr (std::is_same_v<std::decay_t<decltype(spec)>, std::monostate>) {
-          return nullptr;
-        } else {
-          return api::toJson(spec);
-        }
-      },
-      res.spec);
+  return res.visitSpec([](const auto& spec) -> json {
+    if constexpr (std::is_same_v<std::decay_t<decltype(spec)>, std::monostate>) {
+      return nullptr;
+    } else {
+      return api::toJson(spec);
+    }
+  });
 }
 
 // The clusters the proxy can send to: every visible service port, with and without each

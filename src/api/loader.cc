@@ -27,7 +27,7 @@ struct KindInfo {
 
 template <class T>
 void decodeIstioSpec(const Node&, const Node* spec, Resource& res) {
-  T& out = res.spec.emplace<T>();
+  T& out = res.emplaceSpec<T>();
   if (spec == nullptr || spec->isNull()) return;
   Decoder dec(res.file, res.decode_diagnostics);
   dec.decodeMessage(*spec, out, "spec");
@@ -35,7 +35,7 @@ void decodeIstioSpec(const Node&, const Node* spec, Resource& res) {
 
 template <class T>
 void decodeKubeObject(const Node& root, const Node*, Resource& res) {
-  T& out = res.spec.emplace<T>();
+  T& out = res.emplaceSpec<T>();
   Decoder dec(res.file, res.decode_diagnostics);
   dec.decodeMessage(root, out, "");
 }

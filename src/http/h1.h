@@ -145,8 +145,19 @@ void appendChunk(std::string& out, std::string_view data);
 // The last chunk and an empty trailer section: "0\r\n\r\n".
 void appendLastChunk(std::string& out);
 
-// Case-insensitive ASCII comparison for header names and tokens.
-bool iequals(std::string_view a, std::string_view b);
+// Case-insensitive ASCII comparison for header names and tokens. Inline: it runs for every
+// header against every name the proxy looks for, and nearly all of those differ in length.
+inline bool iequals(std::string_view a, std::string_view b) {
+  if (a.size() != b.size()) return false;
+  for (size_t i = 0; i < a.size(); ++i) {
+    char x = a[i];
+    char y = b[i];
+    if (x >= 'A' && x <= 'Z') x = static_cast<char>(x + 32);
+    if (y >= 'A' && y <= 'Z') y = static_cast<char>(y + 32);
+    if (x != y) return false;
+  }
+  return true;
+}
 // First header named `name` (case-insensitive), or "" when absent.
 std::string_view findHeader(const std::vector<Header>& headers, std::string_view name);
 // True when a comma-separated header value (e.g. Connection) holds `token`.

@@ -147,18 +147,6 @@ ChunkedDecoder::Step ChunkedDecoder::feed(std::string_view input) {
   return step;
 }
 
-bool iequals(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (size_t i = 0; i < a.size(); ++i) {
-    char x = a[i];
-    char y = b[i];
-    if (x >= 'A' && x <= 'Z') x = static_cast<char>(x + 32);
-    if (y >= 'A' && y <= 'Z') y = static_cast<char>(y + 32);
-    if (x != y) return false;
-  }
-  return true;
-}
-
 std::string_view findHeader(const std::vector<Header>& headers, std::string_view name) {
   for (const auto& h : headers) {
     if (iequals(h.name, name)) return h.value;

@@ -15,6 +15,7 @@
 #include "proxy/host_stats.h"
 #include "routing/decision.h"
 #include "routing/snapshot.h"
+#include "stats/metrics.h"
 #include "upstream/load_balancer.h"
 
 namespace meshroute::proxy {
@@ -61,6 +62,16 @@ struct ClusterState {
   std::string service_name = "unknown";
   std::string service_ns = "unknown";
   std::string version = "unknown";  // the subset's version label
+  // The metric series requests to this cluster recorded into, by endpoint, status and flags:
+  // every other label is fixed for a worker's cluster, so the label set is built and hashed
+  // once per combination instead of once per request. The owning worker's only.
+  struct SeriesSlot {
+    int endpoint = -1;
+    int status = 0;
+    std::string flags;
+    stats::Series* series = nullptr;
+  };
+  mutable std::vector<SeriesSlot> series_cache;
 
   ActiveRequest trackActive(int endpoint);
   // Index into `endpoints` of the picked endpoint; -1 when none is available.

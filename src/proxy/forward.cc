@@ -29,7 +29,14 @@ std::chrono::milliseconds toMillis(const api::Duration& d) {
 }
 
 bool retriesConnectFailure(const routing::RetryPolicy& p) {
-  return p.attempts > 0 && http::hasToken(p.retry_on, "connect-failure");
+  if (p.attempts <= 0) return false;
+  // Istio's default list starts with it: settle the common case without splitting the list.
+  constexpr std::string_view kToken = "connect-failure";
+  const std::string_view on = p.retry_on;
+  if (on.starts_with(kToken) && (on.size() == kToken.size() || on[kToken.size()] == ',')) {
+    return true;
+  }
+  return http::hasToken(on, kToken);
 }
 
 constexpr size_t kUpstreamBuffer = 64 * size_t{1024} + 16 * size_t{1024};
@@ -95,8 +102,15 @@ awaitable<bool> Session::forward(const routing::Decision& d,
     if (endpoint < 0) co_return co_await reply(ProxyError::kNoHealthyUpstream);
     log_.endpoint = endpoint;
     log_.upstream_host = cluster->endpoints[endpoint].key;
-    if (co_await connectUpstream(*cluster, endpoint)) {
-      co_return co_await exchange(d, dest, *cluster, endpoint);
+    if (co_await connectUpstream(*cluster, endpoint, /*reuse=*/true)) {
+      bool keep = co_await exchange(d, dest, *cluster, endpoint);
+      if (!stale_) co_return keep;
+      // The pooled connection had been closed by the upstream before the request reached it
+      // (a close racing the reuse): nothing was processed, so a fresh connection takes it.
+      stale_ = false;
+      if (co_await connectUpstream(*cluster, endpoint, /*reuse=*/false)) {
+        co_return co_await exchange(d, dest, *cluster, endpoint);
+      }
     }
     failure =
         expired_ == Phase::kConnect ? ProxyError::kConnectTimeout : ProxyError::kConnectFailure;
@@ -114,10 +128,12 @@ awaitable<bool> Session::forward(const routing::Decision& d,
   co_return co_await replyWith(r.status, r.body, "", flags, r.details);
 }
 
-awaitable<bool> Session::connectUpstream(ClusterState& cluster, int endpoint) {
+awaitable<bool> Session::connectUpstream(ClusterState& cluster, int endpoint, bool reuse) {
   const EndpointInfo& ep = cluster.endpoints[endpoint];
-  up_ = worker_.pool().takeIdle(ep.key);
-  if (up_) co_return true;
+  if (reuse) {
+    up_ = worker_.pool().takeIdle(ep.key);
+    if (up_) co_return true;
+  }
   up_ = std::make_unique<UpstreamConnection>(worker_.context(), ep.key, kUpstreamBuffer);
   arm(Phase::kConnect, cluster.connect_timeout);
   boost::system::error_code ec;
@@ -157,11 +173,17 @@ awaitable<bool> Session::exchange(const routing::Decision& d,
   const bool reused = up_->requests > 0;
   ++up_->requests;
   arm(Phase::kStream, settings.stream_idle_timeout);
+  // Only a request without a body can be sent again: a body streams through once.
+  const bool resendable = reused && request_body_done_ && !head_.upgrade;
   bool sent = co_await writeUpstream(out_);
   if (sent && !head_.upgrade) sent = co_await streamRequestBody();
   if (closed_) co_return false;
   if (!sent) {
     up_.reset();
+    if (resendable) {
+      stale_ = true;
+      co_return false;
+    }
     if (reused) log_.details = "reused connection closed";
     co_return co_await reply(ProxyError::kUpstreamReset);
   }
@@ -169,6 +191,7 @@ awaitable<bool> Session::exchange(const routing::Decision& d,
   auto wait = d.route.timeout && d.route.timeout->totalNanos() > 0 ? toMillis(*d.route.timeout)
                                                                    : settings.stream_idle_timeout;
   arm(Phase::kResponse, wait);
+  size_t response_bytes = 0;
   while (true) {
     if (!up_->buffer.empty()) {
       auto r =
@@ -187,12 +210,19 @@ awaitable<bool> Session::exchange(const routing::Decision& d,
         break;
       }
     }
-    if (co_await readUpstream() == 0) {
+    const size_t n = co_await readUpstream();
+    response_bytes += n;
+    if (n == 0) {
       const bool timed_out = expired_ == Phase::kResponse;
+      const bool nothing_read = response_bytes == 0;
       expired_ = Phase::kNone;
       disarm();
       up_.reset();
       if (closed_) co_return false;
+      if (resendable && !timed_out && nothing_read) {
+        stale_ = true;
+        co_return false;
+      }
       co_return co_await reply(timed_out && d.route.timeout ? ProxyError::kUpstreamTimeout
                                                             : ProxyError::kUpstreamReset);
     }
@@ -242,9 +272,20 @@ awaitable<bool> Session::exchange(const routing::Decision& d,
 void Session::buildUpstreamHead(const routing::Decision& d, const routing::RoutedDestination& dest,
                                 const ClusterState& cluster) {
   out_.clear();
-  UpstreamHeadInput in{head_, request_, d, dest, client_ip_, log_.request_id, worker_.random()};
+  static const std::string kNone;
+  UpstreamHeadInput in{head_,
+                       request_,
+                       d,
+                       dest,
+                       client_ip_,
+                       request_id_generated_ ? kNone : log_.request_id,
+                       worker_.random()};
+  if (request_id_generated_) in.generated_request_id = log_.request_id;  // a second attempt
   appendUpstreamRequestHead(out_, in);
-  if (log_.request_id.empty()) log_.request_id = in.generated_request_id;
+  if (log_.request_id.empty()) {
+    log_.request_id = in.generated_request_id;
+    request_id_generated_ = true;
+  }
 }
 
 awaitable<bool> Session::streamRequestBody() {

@@ -1,8 +1,7 @@
 #include "proxy/header_rewrite.h"
 
-#include <fmt/format.h>
-
 #include <algorithm>
+#include <charconv>
 
 namespace meshroute::proxy {
 namespace {
@@ -45,11 +44,35 @@ void appendOperations(std::string& out, const HeaderOps& route, const HeaderOps&
   for (const auto& [name, value] : route.add) appendHeader(out, name, value);
 }
 
+// Dispatches on length first: most names are none of these and fail on the first test.
 bool hopByHop(std::string_view name) {
-  return http::iequals(name, "connection") || http::iequals(name, "keep-alive") ||
-         http::iequals(name, "proxy-connection") || http::iequals(name, "transfer-encoding") ||
-         http::iequals(name, "content-length") || http::iequals(name, "upgrade") ||
-         http::iequals(name, "te") || http::iequals(name, "host");
+  switch (name.size()) {
+    case 2: return http::iequals(name, "te");
+    case 4: return http::iequals(name, "host");
+    case 7: return http::iequals(name, "upgrade");
+    case 10: return http::iequals(name, "connection") || http::iequals(name, "keep-alive");
+    case 14: return http::iequals(name, "content-length");
+    case 16: return http::iequals(name, "proxy-connection");
+    case 17: return http::iequals(name, "transfer-encoding");
+    default: return false;
+  }
+}
+
+bool empty(const HeaderOps& ops) {
+  return ops.set.empty() && ops.add.empty() && ops.remove.empty();
+}
+
+void appendNumber(std::string& out, uint64_t n) {
+  char buf[24];
+  auto [end, ec] = std::to_chars(buf, buf + sizeof buf, n);
+  out.append(buf, end);
+}
+
+void appendNumberHeader(std::string& out, std::string_view name, uint64_t n) {
+  out.append(name);
+  out.append(": ");
+  appendNumber(out, n);
+  out.append("\r\n");
 }
 
 }  // namespace
@@ -59,8 +82,24 @@ std::string makeRequestId(core::Random& random) {
   uint64_t lo = random.next();
   hi = (hi & 0xffffffffffff0fffULL) | 0x0000000000004000ULL;  // version 4
   lo = (lo & 0x3fffffffffffffffULL) | 0x8000000000000000ULL;  // RFC 4122 variant
-  return fmt::format("{:08x}-{:04x}-{:04x}-{:04x}-{:012x}", hi >> 32, (hi >> 16) & 0xffff,
-                     hi & 0xffff, lo >> 48, lo & 0xffffffffffffULL);
+  // 8-4-4-4-12 hex digits. Written by hand: once per request, and a format call cost more than
+  // the rest of the request head together.
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string id(36, '-');
+  size_t pos = 0;
+  auto put = [&](uint64_t bits, int digits) {
+    for (int i = digits - 1; i >= 0; --i) id[pos++] = kHex[(bits >> (4 * i)) & 0xf];
+  };
+  put(hi >> 32, 8);
+  ++pos;
+  put(hi >> 16, 4);
+  ++pos;
+  put(hi, 4);
+  ++pos;
+  put(lo >> 48, 4);
+  ++pos;
+  put(lo, 12);
+  return id;
 }
 
 void appendUpstreamRequestHead(std::string& out, UpstreamHeadInput& in) {
@@ -78,10 +117,11 @@ void appendUpstreamRequestHead(std::string& out, UpstreamHeadInput& in) {
   appendHeader(out, "host", authority);
   std::string_view forwarded_for;
   bool has_proto = false;
+  const bool ops = !empty(route.request_headers) || !empty(dest.request_headers);
   for (const auto& h : in.head.headers) {
     if (hopByHop(h.name)) continue;
     if (in.head.expect_continue && http::iequals(h.name, "expect")) continue;
-    if (dropped(route.request_headers, dest.request_headers, h.name)) continue;
+    if (ops && dropped(route.request_headers, dest.request_headers, h.name)) continue;
     if (http::iequals(h.name, "x-forwarded-for")) {
       forwarded_for = h.value;
       continue;
@@ -89,7 +129,7 @@ void appendUpstreamRequestHead(std::string& out, UpstreamHeadInput& in) {
     if (http::iequals(h.name, "x-forwarded-proto")) has_proto = true;
     appendHeader(out, h.name, h.value);
   }
-  appendOperations(out, route.request_headers, dest.request_headers);
+  if (ops) appendOperations(out, route.request_headers, dest.request_headers);
   if (forwarded_for.empty()) {
     appendHeader(out, "x-forwarded-for", in.client_ip);
   } else {
@@ -101,19 +141,19 @@ void appendUpstreamRequestHead(std::string& out, UpstreamHeadInput& in) {
   }
   if (!has_proto) appendHeader(out, "x-forwarded-proto", in.request.scheme);
   if (in.request_id.empty()) {
-    in.generated_request_id = makeRequestId(in.random);
+    if (in.generated_request_id.empty()) in.generated_request_id = makeRequestId(in.random);
     appendHeader(out, "x-request-id", in.generated_request_id);
   }
   if (!route.rewritten_path.empty() && route.rewritten_path != in.request.path) {
     appendHeader(out, "x-envoy-original-path", in.request.path);
   }
   if (route.timeout && route.timeout->totalNanos() > 0) {
-    appendHeader(out, "x-envoy-expected-rq-timeout-ms",
-                 std::to_string(route.timeout->totalNanos() / 1000000));
+    appendNumberHeader(out, "x-envoy-expected-rq-timeout-ms",
+                       static_cast<uint64_t>(route.timeout->totalNanos() / 1000000));
   }
   switch (in.head.framing) {
     case http::Framing::kContentLength:
-      appendHeader(out, "content-length", std::to_string(in.head.content_length));
+      appendNumberHeader(out, "content-length", in.head.content_length);
       break;
     case http::Framing::kChunked: appendHeader(out, "transfer-encoding", "chunked"); break;
     default: break;
@@ -131,19 +171,24 @@ void appendResponseHead(std::string& out, const http::ResponseHead& resp, int cl
                         bool close, bool upgrade) {
   const auto& route = decision.route.response_headers;
   const auto& dest = destination.response_headers;
-  fmt::format_to(std::back_inserter(out), "HTTP/1.{} {} {}\r\n", client_version_minor, resp.status,
-                 resp.reason.empty() ? http::reasonPhrase(resp.status) : resp.reason);
+  out.append(client_version_minor == 0 ? "HTTP/1.0 " : "HTTP/1.1 ");
+  appendNumber(out, static_cast<uint64_t>(resp.status));
+  out.push_back(' ');
+  out.append(resp.reason.empty() ? http::reasonPhrase(resp.status) : resp.reason);
+  out.append("\r\n");
+  const bool ops = !empty(route) || !empty(dest);
   for (const auto& h : resp.headers) {
     // A response without a body (to HEAD, 204, 304) still tells the length it would have had.
     const bool bodiless_length =
         resp.framing == http::Framing::kNone && http::iequals(h.name, "content-length");
     if (hopByHop(h.name) && !http::iequals(h.name, "host") && !bodiless_length) continue;
-    if (dropped(route, dest, h.name)) continue;
+    if (ops && dropped(route, dest, h.name)) continue;
     appendHeader(out, h.name, h.value);
   }
-  appendOperations(out, route, dest);
+  if (ops) appendOperations(out, route, dest);
   if (service_time_ms >= 0) {
-    appendHeader(out, "x-envoy-upstream-service-time", std::to_string(service_time_ms));
+    appendNumberHeader(out, "x-envoy-upstream-service-time",
+                       static_cast<uint64_t>(service_time_ms));
   }
   if (upgrade) {
     appendHeader(out, "connection", "upgrade");
@@ -152,7 +197,7 @@ void appendResponseHead(std::string& out, const http::ResponseHead& resp, int cl
     return;
   }
   if (resp.framing == http::Framing::kContentLength) {
-    appendHeader(out, "content-length", std::to_string(resp.content_length));
+    appendNumberHeader(out, "content-length", resp.content_length);
   } else if (resp.framing == http::Framing::kChunked && client_version_minor == 1) {
     appendHeader(out, "transfer-encoding", "chunked");
   }

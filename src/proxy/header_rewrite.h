@@ -20,7 +20,9 @@ struct UpstreamHeadInput {
   const std::string& client_ip;
   const std::string& request_id;  // the client's x-request-id, "" when absent
   core::Random& random;
-  std::string generated_request_id;  // set when one had to be generated
+  // Set when one had to be generated. Set it beforehand to send a request again with the id
+  // generated the first time.
+  std::string generated_request_id;
 };
 
 void appendUpstreamRequestHead(std::string& out, UpstreamHeadInput& in);

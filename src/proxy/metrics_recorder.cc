@@ -16,9 +16,7 @@ std::string_view labelOr(const routing::StringMap& labels, const char* key) {
   return it == labels.end() ? std::string_view("unknown") : std::string_view(it->second);
 }
 
-}  // namespace
-
-void recordRequest(ProxyWorker& worker, const RequestLog& log) {
+stats::Series& seriesFor(ProxyWorker& worker, const RequestLog& log) {
   // One label set per worker thread, refilled in place: its strings keep their capacity.
   thread_local stats::RequestLabels labels;
   const auto& s = worker.settings();
@@ -52,11 +50,34 @@ void recordRequest(ProxyWorker& worker, const RequestLog& log) {
   labels.grpc_response_status = "";
   labels.response_flags = log.flags.empty() ? std::string_view("-") : std::string_view(log.flags);
   labels.connection_security_policy = "unknown";
+  return worker.metrics().series(labels);
+}
+
+}  // namespace
+
+void recordRequest(ProxyWorker& worker, const RequestLog& log) {
+  constexpr size_t kMaxCachedSeries = 64;
+  stats::Series* series = nullptr;
+  const ClusterState* c = log.cluster.get();
+  if (c != nullptr) {
+    for (const auto& slot : c->series_cache) {
+      if (slot.endpoint == log.endpoint && slot.status == log.status && slot.flags == log.flags) {
+        series = slot.series;
+        break;
+      }
+    }
+  }
+  if (series == nullptr) {
+    series = &seriesFor(worker, log);
+    if (c != nullptr && c->series_cache.size() < kMaxCachedSeries) {
+      c->series_cache.push_back({log.endpoint, log.status, log.flags, series});
+    }
+  }
   auto duration = std::chrono::duration_cast<std::chrono::milliseconds>(
                       std::chrono::steady_clock::now() - log.start)
                       .count();
-  worker.metrics().record(labels, static_cast<uint64_t>(duration), log.bytes_received,
-                          log.bytes_sent);
+  stats::MetricsShard::record(*series, static_cast<uint64_t>(duration), log.bytes_received,
+                              log.bytes_sent);
 }
 
 void writeAccessLog(std::string_view line) {

@@ -229,6 +229,8 @@ awaitable<bool> Session::serve() {
       head_.framing == http::Framing::kNone ||
       (head_.framing == http::Framing::kContentLength && head_.content_length == 0);
   request_chunks_.reset();
+  stale_ = false;
+  request_id_generated_ = false;
   log_.method.assign(head_.method);
   log_.path = request_.path;
   log_.protocol = head_.version_minor == 0 ? "HTTP/1.0" : "HTTP/1.1";
@@ -255,10 +257,10 @@ awaitable<bool> Session::serve() {
   if (!config_) {
     keep = co_await replyWith(503, "no configuration", "", "NC", "no_configuration");
   } else {
-    routing::DecideOptions options;
-    options.trace = false;
-    options.resolve_destinations = false;  // clusters are resolved once per generation
-    routing::Decision d = config_->snapshot->decide(worker_.settings().proxy, request_, options);
+    // Clusters are resolved once per generation (ClusterCache), not in the decision.
+    const std::shared_ptr<const routing::Decision> decision =
+        config_->snapshot->decideShared(worker_.settings().proxy, request_, worker_.decisions());
+    const routing::Decision& d = *decision;
     log_.route_name = d.route_name;
     switch (d.outcome) {
       case routing::Outcome::kRoute:

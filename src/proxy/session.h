@@ -45,7 +45,8 @@ class Session : public std::enable_shared_from_this<Session> {
   boost::asio::awaitable<bool> serve();
   boost::asio::awaitable<bool> forward(const routing::Decision& decision,
                                        const routing::RoutedDestination& dest);
-  boost::asio::awaitable<bool> connectUpstream(ClusterState& cluster, int endpoint);
+  // reuse: an idle pooled connection may serve; otherwise a new one is opened.
+  boost::asio::awaitable<bool> connectUpstream(ClusterState& cluster, int endpoint, bool reuse);
   boost::asio::awaitable<bool> exchange(const routing::Decision& decision,
                                         const routing::RoutedDestination& dest,
                                         ClusterState& cluster, int endpoint);
@@ -83,6 +84,10 @@ class Session : public std::enable_shared_from_this<Session> {
   Phase expired_ = Phase::kNone;
   bool closed_ = false;
   bool idle_ = true;  // waiting for the first byte of a request
+  // exchange() found its pooled connection closed before the request got through; nothing was
+  // answered yet and forward() sends the request again on a new connection.
+  bool stale_ = false;
+  bool request_id_generated_ = false;  // log_.request_id was generated, not the client's
   IoBuffer in_;
   std::string out_;       // scratch for heads written out
   std::string head_out_;  // the response head, sent with the first body bytes

@@ -1,20 +1,9 @@
 #include "proxy/upstream_pool.h"
 
-#include <sys/socket.h>
+#include <algorithm>
+#include <boost/asio/error.hpp>
 
 namespace meshroute::proxy {
-namespace {
-
-// An idle keep-alive connection is only usable if the upstream has neither closed it nor sent
-// anything unasked; checking before reuse avoids sending a request into a half-closed socket.
-bool stillUsable(UpstreamConnection& conn) {
-  if (!conn.socket.is_open() || !conn.buffer.empty()) return false;
-  char byte = 0;
-  ssize_t n = ::recv(conn.socket.native_handle(), &byte, 1, MSG_PEEK | MSG_DONTWAIT);
-  return n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK);
-}
-
-}  // namespace
 
 std::unique_ptr<UpstreamConnection> UpstreamPool::takeIdle(const std::string& key) {
   auto it = idle_.find(key);
@@ -23,21 +12,47 @@ std::unique_ptr<UpstreamConnection> UpstreamPool::takeIdle(const std::string& ke
   while (!list.empty()) {
     std::unique_ptr<UpstreamConnection> conn = std::move(list.back());
     list.pop_back();
-    if (stillUsable(*conn)) return conn;
+    // Ends the idle watch: its handler runs later with operation_aborted and touches nothing.
     boost::system::error_code ec;
+    conn->socket.cancel(ec);
+    if (!ec && conn->socket.is_open()) return conn;
     conn->socket.close(ec);
   }
   return nullptr;
 }
 
 void UpstreamPool::release(std::unique_ptr<UpstreamConnection> conn) {
+  boost::system::error_code ec;
   auto& list = idle_[conn->key];
-  if (list.size() >= max_idle_per_host_) {
-    boost::system::error_code ec;
+  if (list.size() >= max_idle_per_host_ || !conn->socket.is_open() || !conn->buffer.empty()) {
     conn->socket.close(ec);
     return;
   }
+  UpstreamConnection* raw = conn.get();
   list.push_back(std::move(conn));
+  // A wait, not a read: asio tries a read at once (one system call that finds nothing, on
+  // every release) but queues a wait for the next readiness event. A close that arrived
+  // before the wait was queued goes unseen here; the session then finds the connection dead
+  // when it sends, and sends the request again on a new one (Session::forward).
+  raw->socket.async_wait(boost::asio::socket_base::wait_read,
+                         [this, raw](const boost::system::error_code& e) {
+                           if (e == boost::asio::error::operation_aborted) return;
+                           dropIdle(raw);
+                         });
+}
+
+// Only compares addresses until it finds `conn` in the pool: a connection taken for a request
+// meanwhile (its watch completed just before it was taken) may be gone.
+void UpstreamPool::dropIdle(const UpstreamConnection* conn) {
+  for (auto& [key, list] : idle_) {
+    auto it =
+        std::find_if(list.begin(), list.end(), [conn](const auto& c) { return c.get() == conn; });
+    if (it == list.end()) continue;
+    boost::system::error_code ec;
+    (*it)->socket.close(ec);
+    list.erase(it);
+    return;
+  }
 }
 
 void UpstreamPool::closeAll() {

@@ -63,6 +63,7 @@ class ProxyWorker {
   SharedState& shared() { return shared_; }
   UpstreamPool& pool() { return pool_; }
   ClusterCache& clusters() { return clusters_; }
+  routing::DecisionMemo& decisions() { return decisions_; }
   core::Random& random() { return random_; }
   stats::MetricsShard& metrics() { return metrics_; }
   [[nodiscard]] bool draining() const { return draining_; }
@@ -79,6 +80,7 @@ class ProxyWorker {
   std::shared_ptr<const runtime::ConfigGeneration> config_;
   UpstreamPool pool_;
   ClusterCache clusters_;
+  routing::DecisionMemo decisions_;
   core::Random random_;
   stats::MetricsShard& metrics_;
   std::unordered_set<Session*> sessions_;

@@ -146,9 +146,7 @@ DestinationIndexImpl::DestinationIndexImpl(const std::vector<api::Resource>& res
   for (const auto& res : resources) {
     const auto* dr = res.as<api::DestinationRule>();
     if (dr == nullptr) continue;
-    api::DestinationRule& copy = resolved_specs_.emplace_back(*dr);
-    copy.host = resolveHost(dr->host, res.meta.namespace_, mesh_.cluster_domain);
-    rules_.push_back({&res, &copy, copy.host});
+    rules_.push_back({&res, dr, resolveHost(dr->host, res.meta.namespace_, mesh_.cluster_domain)});
   }
   // Istio's sortConfigBySelectorAndCreationTime: rules with a workloadSelector first, then by
   // creation time (the first rule's top-level policy wins a merge), then name, then namespace.
@@ -214,7 +212,7 @@ void DestinationIndexImpl::mergeInto(HostRules& index, const SortedRule& rule,
     const bool ex_sel = existing->hasSelector();
     const api::StringMap none;
     const auto& in_labels = in_sel ? incoming.workload_selector->match_labels : none;
-    const auto& ex_labels = ex_sel ? existing->spec.workload_selector->match_labels : none;
+    const auto& ex_labels = ex_sel ? existing->spec->workload_selector->match_labels : none;
     const bool selectors_equal = in_labels == ex_labels;
     if (in_sel && ex_sel && !selectors_equal) {
       append_separately = true;
@@ -224,18 +222,20 @@ void DestinationIndexImpl::mergeInto(HostRules& index, const SortedRule& rule,
 
     existing->from.push_back(rule.res);
     for (const auto& subset : incoming.subsets) {
-      const bool taken = std::any_of(existing->spec.subsets.begin(), existing->spec.subsets.end(),
+      const auto& have = existing->spec->subsets;
+      const bool taken = std::any_of(have.begin(), have.end(),
                                      [&](const api::Subset& s) { return s.name == subset.name; });
-      if (!taken) existing->spec.subsets.push_back(subset);
+      if (!taken) existing->mergeTarget().subsets.push_back(subset);
     }
-    if (!existing->spec.traffic_policy && incoming.traffic_policy) {
-      existing->spec.traffic_policy = incoming.traffic_policy;
+    if (!existing->spec->traffic_policy && incoming.traffic_policy) {
+      existing->mergeTarget().traffic_policy = incoming.traffic_policy;
     }
   }
   if (append_separately) {
     ConsolidatedRule& added = store_.emplace_back();
     added.export_to = export_to;
-    added.spec = incoming;
+    added.spec = &incoming;
+    added.host = rule.host;
     added.from.push_back(rule.res);
     list.push_back(&added);
   }
@@ -293,7 +293,7 @@ RuleLookup DestinationIndexImpl::lookupRule(const Proxy& proxy,
     if (!r->hasSelector()) {
       catch_all = r;
     } else if (r->ns() == proxy.ns &&
-               labelsSubsetOf(r->spec.workload_selector->match_labels, proxy.labels)) {
+               labelsSubsetOf(r->spec->workload_selector->match_labels, proxy.labels)) {
       out.rule = r;
       return out;
     }
@@ -360,7 +360,7 @@ std::string DestinationIndexImpl::whyNotInForce(const SortedRule& rule, const Pr
     }
   }
   if (const ConsolidatedRule* in_force = lookup.rule;
-      in_force != nullptr && in_force->ns() == ns && in_force->spec.host == rule.host) {
+      in_force != nullptr && in_force->ns() == ns && in_force->host == rule.host) {
     const std::vector<std::string> other(in_force->export_to.begin(), in_force->export_to.end());
     return "it is not merged with DestinationRule " + ruleName(*in_force->from.front()) +
            " because their exportTo differ (" + quoteList(written) + " and " + quoteList(other) +

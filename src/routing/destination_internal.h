@@ -5,6 +5,7 @@
 
 #include <deque>
 #include <map>
+#include <memory>
 #include <set>
 #include <string>
 #include <string_view>
@@ -20,11 +21,23 @@ using ExportSet = std::set<std::string>;
 // One DestinationRule as istiod indexes it: possibly several rules of one namespace and host
 // merged into the first (Istio's ConsolidatedDestRule).
 struct ConsolidatedRule {
-  ExportSet export_to;        // effective exportTo ({"."} for rules with a workloadSelector)
-  api::DestinationRule spec;  // merged spec, host resolved to an FQDN
+  ExportSet export_to;  // effective exportTo ({"."} for rules with a workloadSelector)
+  // The merged spec: the first rule's own spec (in its resource) until a second rule merges
+  // into it, a copy of its own from then on. Most rules never merge, and each rule sits in two
+  // or three indexes: sharing saves a copy of several KB in each. Its host is as written.
+  const api::DestinationRule* spec = nullptr;
+  std::unique_ptr<api::DestinationRule> merged;
+  std::string host;                        // the spec's host resolved to an FQDN
   std::vector<const api::Resource*> from;  // merged sources, first one first
   [[nodiscard]] const std::string& ns() const { return from.front()->meta.namespace_; }
-  [[nodiscard]] bool hasSelector() const { return spec.workload_selector.has_value(); }
+  [[nodiscard]] bool hasSelector() const { return spec->workload_selector.has_value(); }
+  api::DestinationRule& mergeTarget() {
+    if (!merged) {
+      merged = std::make_unique<api::DestinationRule>(*spec);
+      spec = merged.get();
+    }
+    return *merged;
+  }
 };
 
 // Rules of one index keyed by host, exact hosts apart from wildcard ones.
@@ -39,8 +52,8 @@ struct HostRules {
 // One DestinationRule resource with its resolved host, in Istio's processing order.
 struct SortedRule {
   const api::Resource* res = nullptr;
-  const api::DestinationRule* spec = nullptr;
-  std::string host;  // resolved FQDN
+  const api::DestinationRule* spec = nullptr;  // the resource's; its host as written
+  std::string host;                            // resolved FQDN
 };
 
 // The outcome of the namespace-ordered lookup (PushContext.destinationRule) narrowed to the
@@ -86,8 +99,7 @@ class DestinationIndexImpl final : public DestinationIndex {
 
   MeshConfig mesh_;
   std::vector<SortedRule> rules_;
-  std::deque<api::DestinationRule> resolved_specs_;  // specs with the host resolved
-  std::deque<ConsolidatedRule> store_;               // stable addresses for the indexes
+  std::deque<ConsolidatedRule> store_;  // stable addresses for the indexes
   std::map<std::string, HostRules, std::less<>> namespace_local_;
   std::map<std::string, HostRules, std::less<>> exported_;
   HostRules root_local_;

@@ -263,7 +263,7 @@ void DestinationIndexImpl::resolveService(const Proxy& proxy, const registry::Se
   if (lookup.rule != nullptr) {
     out.destination_rules = lookup.rule->from;
     out.destination_rule = lookup.rule->from.front();
-    out.merged_rule = &lookup.rule->spec;
+    out.merged_rule = lookup.rule->spec;
     out.rule_found = lookup.where;
   }
 
@@ -288,7 +288,7 @@ void DestinationIndexImpl::resolveService(const Proxy& proxy, const registry::Se
       out.problem = "no DestinationRule for " + svc->hostname + " is visible from namespace " +
                     proxy.ns + ", so subset " + quoted(subset) + " has no cluster";
     } else {
-      for (const auto& s : lookup.rule->spec.subsets) {
+      for (const auto& s : lookup.rule->spec->subsets) {
         if (s.name == subset) {
           out.subset = &s;
           break;
@@ -296,7 +296,7 @@ void DestinationIndexImpl::resolveService(const Proxy& proxy, const registry::Se
       }
       if (out.subset == nullptr) {
         std::vector<std::string> names;
-        for (const auto& s : lookup.rule->spec.subsets) names.push_back(s.name);
+        for (const auto& s : lookup.rule->spec->subsets) names.push_back(s.name);
         out.status = DestinationStatus::kNoCluster;
         out.problem = "subset " + quoted(subset) + " is not defined by " +
                       rulesText(lookup.rule->from) + " (it defines " +
@@ -329,7 +329,7 @@ void DestinationIndexImpl::resolveService(const Proxy& proxy, const registry::Se
 
   // The policy of the cluster.
   const std::optional<TrafficPolicy> top =
-      lookup.rule != nullptr ? lookup.rule->spec.traffic_policy : std::nullopt;
+      lookup.rule != nullptr ? lookup.rule->spec->traffic_policy : std::nullopt;
   std::optional<TrafficPolicy> policy = effectivePolicy(top, out.subset, port);
   if (policy) policy->port_level_settings.clear();
   // Passthrough: ORIGINAL_DST clusters (resolution NONE, for sidecars only: gateways fall back

@@ -170,23 +170,54 @@ RequestView::RequestView(const Request& request) : request_(&request) {
   if (q != std::string_view::npos) query_text_ = std::string(raw.substr(q + 1));
   full_path_ =
       query_text_.empty() && q == std::string_view::npos ? path_ : path_ + "?" + query_text_;
-  lower_path_ = hosts::toLower(path_);
 
+  // HTTP/1 Host becomes :authority in Envoy when the request names no authority itself.
+  authority_ = request.authority;
+  if (authority_.empty()) {
+    for (const auto& [name, value] : request.headers) {
+      if (iequals(name, "host") || name == ":authority") {
+        authority_ = value;
+        break;
+      }
+    }
+  }
+  std::string_view h = authority_;
+  if (!h.empty() && h[0] == '[') {
+    const size_t close = h.find(']');
+    h = close == std::string_view::npos ? h : h.substr(0, close + 1);
+  } else if (const size_t colon = h.rfind(':'); colon != std::string_view::npos) {
+    h = h.substr(0, colon);
+  }
+  host_ = hosts::toLower(h);
+
+  std::string_view qs = query_text_;
+  while (!qs.empty()) {
+    const size_t amp = qs.find('&');
+    const std::string_view part = qs.substr(0, amp);
+    qs = amp == std::string_view::npos ? std::string_view() : qs.substr(amp + 1);
+    if (part.empty()) continue;
+    const size_t eq = part.find('=');
+    query_.emplace_back(
+        percentDecode(part.substr(0, eq)),
+        eq == std::string_view::npos ? std::string() : percentDecode(part.substr(eq + 1)));
+  }
+}
+
+// Most routes match on path alone: the sorted header index is built by the first header
+// lookup, not for every request.
+void RequestView::indexHeaders() const {
+  headers_indexed_ = true;
+  const Request& request = *request_;
   // Views into the request (names are lower-case already when the proxy or explain builds it;
   // any that is not is lowered into owned_), sorted by name, duplicates joined with ','.
-  authority_ = request.authority;
   headers_.reserve(request.headers.size() + 4);
   for (const auto& [name, value] : request.headers) {
     std::string_view lower = name;
     if (std::any_of(name.begin(), name.end(), [](char c) { return c >= 'A' && c <= 'Z'; })) {
       lower = *owned_.emplace_back(std::make_unique<std::string>(hosts::toLower(name)));
     }
-    // HTTP/1 Host becomes :authority in Envoy; a "host" header matcher never sees it.
-    if (lower == "host" || lower == ":authority") {
-      if (authority_.empty()) authority_ = value;
-      continue;
-    }
-    if (lower.starts_with(':')) continue;
+    // A "host" header matcher never sees Host: it is :authority.
+    if (lower == "host" || lower.starts_with(':')) continue;
     headers_.emplace_back(lower, value);
   }
   headers_.emplace_back(":authority", authority_);
@@ -213,30 +244,10 @@ RequestView::RequestView(const Request& request) : request_(&request) {
     i = j;
   }
   headers_.resize(out);
-
-  std::string_view h = authority_;
-  if (!h.empty() && h[0] == '[') {
-    const size_t close = h.find(']');
-    h = close == std::string_view::npos ? h : h.substr(0, close + 1);
-  } else if (const size_t colon = h.rfind(':'); colon != std::string_view::npos) {
-    h = h.substr(0, colon);
-  }
-  host_ = hosts::toLower(h);
-
-  std::string_view qs = query_text_;
-  while (!qs.empty()) {
-    const size_t amp = qs.find('&');
-    const std::string_view part = qs.substr(0, amp);
-    qs = amp == std::string_view::npos ? std::string_view() : qs.substr(amp + 1);
-    if (part.empty()) continue;
-    const size_t eq = part.find('=');
-    query_.emplace_back(
-        percentDecode(part.substr(0, eq)),
-        eq == std::string_view::npos ? std::string() : percentDecode(part.substr(eq + 1)));
-  }
 }
 
 std::optional<std::string_view> RequestView::header(std::string_view lower_name) const {
+  if (!headers_indexed_) indexHeaders();
   auto it = std::lower_bound(headers_.begin(), headers_.end(), lower_name,
                              [](const auto& h, std::string_view n) { return h.first < n; });
   if (it == headers_.end() || it->first != lower_name) return std::nullopt;

@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "api/model/virtual_service.h"
+#include "routing/hosts.h"
 #include "routing/request.h"
 
 namespace meshroute::routing {
@@ -63,7 +64,10 @@ class RequestView {
   RequestView& operator=(const RequestView&) = delete;
 
   [[nodiscard]] std::string_view path() const { return path_; }  // without query
-  [[nodiscard]] std::string_view lowerPath() const { return lower_path_; }
+  [[nodiscard]] std::string_view lowerPath() const {
+    if (!lower_path_) lower_path_ = hosts::toLower(path_);  // for ignoreUriCase routes only
+    return *lower_path_;
+  }
   [[nodiscard]] std::string_view fullPath() const { return full_path_; }  // :path with query
   [[nodiscard]] std::string_view query() const { return query_text_; }
   [[nodiscard]] std::string_view host() const { return host_; }  // lower-case, no port
@@ -76,16 +80,19 @@ class RequestView {
  private:
   const Request* request_;
   std::string path_;
-  std::string lower_path_;
+  mutable std::optional<std::string> lower_path_;
   std::string full_path_;
   std::string query_text_;
   std::string host_;
   std::string authority_;
-  // Sorted by name; the views point into the request, the strings above, or owned_.
-  std::vector<std::pair<std::string_view, std::string_view>> headers_;
+  void indexHeaders() const;
+  // Built on the first header lookup. Sorted by name; the views point into the request, the
+  // strings above, or owned_.
+  mutable bool headers_indexed_ = false;
+  mutable std::vector<std::pair<std::string_view, std::string_view>> headers_;
   // Lowered names and joined values, rare: boxed so that views stay valid as it grows, and
   // empty without allocating.
-  std::vector<std::unique_ptr<std::string>> owned_;
+  mutable std::vector<std::unique_ptr<std::string>> owned_;
   std::vector<std::pair<std::string, std::string>> query_;  // in request order
 };
 

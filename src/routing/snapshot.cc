@@ -6,6 +6,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <atomic>
 #include <set>
 #include <tuple>
 
@@ -457,7 +458,9 @@ void mergeDelegates(CompiledVirtualService& vs,
 
 std::shared_ptr<const Snapshot> Snapshot::build(std::vector<api::Resource> resources,
                                                 const MeshConfig& mesh, core::Diagnostics& diags) {
+  static std::atomic<uint64_t> next_id{1};
   std::shared_ptr<Snapshot> snap(new Snapshot());
+  snap->id_ = next_id.fetch_add(1, std::memory_order_relaxed);
   snap->mesh_ = mesh;
   snap->resources_.reserve(resources.size());
   // Applying a manifest with two objects of the same kind, namespace and name leaves the later

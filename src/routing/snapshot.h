@@ -31,6 +31,26 @@ struct DecideOptions {
   bool resolve_destinations = true;
 };
 
+// What one proxy worker remembers between decisions: its sidecar scope, its route
+// configuration per port, and the decisions of routes whose outcome depends on nothing in the
+// request beyond the match (most of them: no redirect, no path rewrite). Belongs to one caller
+// and one proxy; not thread-safe. Used with another snapshot, it forgets everything first.
+class DecisionMemo {
+ public:
+  DecisionMemo();
+  ~DecisionMemo();
+  DecisionMemo(const DecisionMemo&) = delete;
+  DecisionMemo& operator=(const DecisionMemo&) = delete;
+  // Decisions remembered (tests, /stats).
+  [[nodiscard]] size_t size() const;
+
+  struct State;
+
+ private:
+  friend class Snapshot;
+  std::unique_ptr<State> state_;
+};
+
 class Snapshot {
  public:
   // Takes the resources (already validated or not: invalid ones are skipped with a diagnostic).
@@ -41,6 +61,15 @@ class Snapshot {
   [[nodiscard]] Decision decide(const Proxy& proxy, const Request& request) const;
   [[nodiscard]] Decision decide(const Proxy& proxy, const Request& request,
                                 const DecideOptions& options) const;
+
+  // The request path's decide(): the decision decide(proxy, request, {.trace = false,
+  // .resolve_destinations = false}) gives, shared rather than copied. A decision that depends on
+  // the matched route alone is made once and reused from `memo` for every later request that
+  // takes the same route; the rest (redirects, path rewrites, gateways, passthrough) are made
+  // per request. `memo` must always be used with the same proxy.
+  [[nodiscard]] std::shared_ptr<const Decision> decideShared(const Proxy& proxy,
+                                                             const Request& request,
+                                                             DecisionMemo& memo) const;
 
   // The proxy's HTTP route configurations with their routes in match order (sidecars; empty
   // for routers). Thread-safe.
@@ -56,6 +85,7 @@ class Snapshot {
 
  private:
   Snapshot() = default;
+  uint64_t id_ = 0;  // unique per build: what a DecisionMemo remembers is for one snapshot
   std::vector<api::Resource> resources_;
   MeshConfig mesh_;
   registry::Registry registry_;

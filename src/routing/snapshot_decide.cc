@@ -534,6 +534,103 @@ void decideInbound(const Snapshot::Compiled& c, const Proxy& proxy, const Reques
 
 }  // namespace
 
+// ---- the request path's memo ----------------------------------------------------------------
+
+struct DecisionMemo::State {
+  uint64_t snapshot = 0;
+  const Proxy* proxy = nullptr;
+  std::shared_ptr<const SidecarScope> scope;
+  // Held so that the virtual hosts the keys point into live as long as the memo.
+  std::vector<std::pair<uint32_t, std::shared_ptr<const RouteConfig>>> route_configs;
+  struct Key {
+    const void* vhost;  // the virtual host, or the route configuration when none matched
+    const void* route;  // the route that matched; null: no route (404) or the default route
+    friend bool operator==(const Key&, const Key&) = default;
+  };
+  struct KeyHash {
+    size_t operator()(const Key& k) const {
+      return std::hash<const void*>{}(k.vhost) * 31 + std::hash<const void*>{}(k.route);
+    }
+  };
+  std::unordered_map<Key, std::shared_ptr<const Decision>, KeyHash> decisions;
+};
+
+DecisionMemo::DecisionMemo() : state_(std::make_unique<State>()) {}
+DecisionMemo::~DecisionMemo() = default;
+size_t DecisionMemo::size() const { return state_->decisions.size(); }
+
+namespace {
+
+// Whether what the route does is a function of the route alone: redirects build their
+// Location from the request, path rewrites their path.
+bool dependsOnRequest(const CompiledVirtualService& vs, const HttpRouteMatch& r) {
+  const api::HTTPRoute& rule = vs.spec.http[static_cast<size_t>(r.rule)];
+  if (rule.redirect) return true;
+  return rule.rewrite && (rule.rewrite->uri_regex_rewrite || !rule.rewrite->uri.empty());
+}
+
+}  // namespace
+
+std::shared_ptr<const Decision> Snapshot::decideShared(const Proxy& proxy, const Request& request,
+                                                       DecisionMemo& memo) const {
+  DecideOptions options;
+  options.trace = false;
+  options.resolve_destinations = false;
+  auto fresh = [&] { return std::make_shared<const Decision>(decide(proxy, request, options)); };
+  const bool l4 = request.protocol == Protocol::kTcp || request.protocol == Protocol::kTls;
+  // Gateways, inbound and L4 requests, and requests speaking for another source, take the
+  // general path.
+  if (proxy.type != ProxyType::kSidecar || request.inbound || l4 ||
+      !request.source_labels.empty() || !request.source_ns.empty()) {
+    return fresh();
+  }
+  DecisionMemo::State& st = *memo.state_;
+  if (st.snapshot != id_ || st.proxy != &proxy) {
+    st = DecisionMemo::State{};
+    st.snapshot = id_;
+    st.proxy = &proxy;
+  }
+  const Compiled& c = *compiled_;
+  if (!st.scope) st.scope = c.sidecarScope(proxy);
+  const RouteConfig* rc = nullptr;
+  for (const auto& [port, config] : st.route_configs) {
+    if (port == request.port) rc = config.get();
+  }
+  if (rc == nullptr) {
+    const StaticContext ctx{&proxy.labels, proxy.ns, request.port, "mesh"};
+    auto config = c.sidecarRouteConfig(proxy, *st.scope, ctx);
+    rc = config.get();
+    st.route_configs.emplace_back(request.port, std::move(config));
+  }
+  const RequestView req(request);
+  if (!rc->exists || !rc->http_listener ||
+      rc->tcpService(request.destination_address, req.host()) != nullptr) {
+    return fresh();
+  }
+  const int vi = rc->find(req.host());
+  DecisionMemo::State::Key key{rc, nullptr};
+  if (vi >= 0) {
+    const VirtualHostEntry& v = rc->vhosts[static_cast<size_t>(vi)];
+    key.vhost = &v;
+    if (v.kind == VhostKind::kVirtualService) {
+      const Hit hit = findMatch(v, req);
+      if (hit.seg != nullptr) {
+        const HttpRouteMatch& r = hit.seg->vs->routes[static_cast<size_t>(hit.route)];
+        if (dependsOnRequest(*hit.seg->vs, r)) return fresh();
+        key.route = &r;
+      }
+    } else if (v.kind != VhostKind::kDefault) {
+      return fresh();  // allow_any and block_all name the request's host
+    }
+  }
+  if (auto it = st.decisions.find(key); it != st.decisions.end()) return it->second;
+  // Bounded like every cache here; a configuration has far fewer routes than this.
+  if (st.decisions.size() >= 65536) st.decisions.clear();
+  auto d = fresh();
+  st.decisions.emplace(key, d);
+  return d;
+}
+
 Decision Snapshot::decide(const Proxy& proxy, const Request& request) const {
   return decide(proxy, request, DecideOptions{});
 }

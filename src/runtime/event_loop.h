@@ -29,7 +29,9 @@ class EventLoopThread {
 
  private:
   std::string name_;
-  boost::asio::io_context io_{1};  // concurrency hint 1: single-threaded, no internal locking
+  // Each socket and timer is used by this thread alone (others only post work here), so the
+  // per-descriptor locks of the reactor are switched off; posting stays thread-safe.
+  boost::asio::io_context io_{BOOST_ASIO_CONCURRENCY_HINT_UNSAFE_IO};
   std::optional<boost::asio::executor_work_guard<boost::asio::io_context::executor_type>> work_;
   std::thread thread_;
 };

@@ -121,31 +121,34 @@ size_t hashLabels(const RequestLabels& labels) {
   return h;
 }
 
-void MetricsShard::record(const RequestLabels& labels, uint64_t duration_ms, uint64_t request_bytes,
-                          uint64_t response_bytes) {
+Series& MetricsShard::series(const RequestLabels& labels) {
   const size_t h = hashLabels(labels);
-  Series* series = nullptr;
   auto it = by_hash_.find(h);
   if (it != by_hash_.end()) {
     for (Series* s : it->second) {
-      if (s->labels == labels) {
-        series = s;
-        break;
-      }
+      if (s->labels == labels) return *s;
     }
   }
-  if (series == nullptr) {
-    auto fresh = std::make_unique<Series>();
-    fresh->labels = labels;
-    series = fresh.get();
-    std::lock_guard lock(mu_);
-    series_.push_back(std::move(fresh));
-    by_hash_[h].push_back(series);
-  }
-  series->requests.fetch_add(1, std::memory_order_relaxed);
-  series->duration.observe(kDurationBucketsMs, duration_ms);
-  series->request_bytes.observe(kByteBuckets, request_bytes);
-  series->response_bytes.observe(kByteBuckets, response_bytes);
+  auto fresh = std::make_unique<Series>();
+  fresh->labels = labels;
+  Series* series = fresh.get();
+  std::lock_guard lock(mu_);
+  series_.push_back(std::move(fresh));
+  by_hash_[h].push_back(series);
+  return *series;
+}
+
+void MetricsShard::record(Series& series, uint64_t duration_ms, uint64_t request_bytes,
+                          uint64_t response_bytes) {
+  series.requests.fetch_add(1, std::memory_order_relaxed);
+  series.duration.observe(kDurationBucketsMs, duration_ms);
+  series.request_bytes.observe(kByteBuckets, request_bytes);
+  series.response_bytes.observe(kByteBuckets, response_bytes);
+}
+
+void MetricsShard::record(const RequestLabels& labels, uint64_t duration_ms, uint64_t request_bytes,
+                          uint64_t response_bytes) {
+  record(series(labels), duration_ms, request_bytes, response_bytes);
 }
 
 MetricsRegistry::MetricsRegistry(size_t shards) {

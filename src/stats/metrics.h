@@ -74,6 +74,11 @@ class MetricsShard {
   // Owning worker thread only.
   void record(const RequestLabels& labels, uint64_t duration_ms, uint64_t request_bytes,
               uint64_t response_bytes);
+  // The series for `labels`, added when new. It lives as long as the shard: a worker may keep
+  // the pointer and record into it directly (owning worker thread only).
+  Series& series(const RequestLabels& labels);
+  static void record(Series& series, uint64_t duration_ms, uint64_t request_bytes,
+                     uint64_t response_bytes);
   // Any thread: calls `f(const Series&)` for each series under the shard's lock.
   template <class F>
   void forEach(F f) const {

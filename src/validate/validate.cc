@@ -23,26 +23,24 @@ void validateResource(const api::Resource& res, core::Diagnostics& out) {
   out.append(res.decode_diagnostics);
   Report report(res.file, out);
   if (res.isIstio()) validateObjectMeta(res, report);
-  std::visit(
-      [&](const auto& spec) {
-        using T = std::decay_t<decltype(spec)>;
-        if constexpr (std::is_same_v<T, api::VirtualService>) {
-          validateVirtualService(res, spec, report);
-        } else if constexpr (std::is_same_v<T, api::DestinationRule>) {
-          validateDestinationRule(res, spec, report);
-        } else if constexpr (std::is_same_v<T, api::Gateway>) {
-          validateGateway(res, spec, report);
-        } else if constexpr (std::is_same_v<T, api::ServiceEntry>) {
-          validateServiceEntry(res, spec, report);
-        } else if constexpr (std::is_same_v<T, api::Sidecar>) {
-          validateSidecar(res, spec, report);
-        } else if constexpr (std::is_same_v<T, api::WorkloadEntry>) {
-          validateWorkloadEntry(res, spec, report);
-        } else if constexpr (std::is_same_v<T, api::WorkloadGroup>) {
-          validateWorkloadGroup(res, spec, report);
-        }
-      },
-      res.spec);
+  res.visitSpec([&](const auto& spec) {
+    using T = std::decay_t<decltype(spec)>;
+    if constexpr (std::is_same_v<T, api::VirtualService>) {
+      validateVirtualService(res, spec, report);
+    } else if constexpr (std::is_same_v<T, api::DestinationRule>) {
+      validateDestinationRule(res, spec, report);
+    } else if constexpr (std::is_same_v<T, api::Gateway>) {
+      validateGateway(res, spec, report);
+    } else if constexpr (std::is_same_v<T, api::ServiceEntry>) {
+      validateServiceEntry(res, spec, report);
+    } else if constexpr (std::is_same_v<T, api::Sidecar>) {
+      validateSidecar(res, spec, report);
+    } else if constexpr (std::is_same_v<T, api::WorkloadEntry>) {
+      validateWorkloadEntry(res, spec, report);
+    } else if constexpr (std::is_same_v<T, api::WorkloadGroup>) {
+      validateWorkloadGroup(res, spec, report);
+    }
+  });
 }
 
 }  // namespace meshroute::validate

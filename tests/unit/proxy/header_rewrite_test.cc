@@ -73,6 +73,37 @@ TEST_F(HeaderRewriteTest, RouteOperationsApplyAfterDestinationOnes) {
   EXPECT_TRUE(generated_.empty());  // the client's x-request-id is kept
 }
 
+TEST_F(HeaderRewriteTest, ARequestSentAgainKeepsTheIdGeneratedTheFirstTime) {
+  upstreamHead("GET /p HTTP/1.1\r\nHost: reviews\r\n\r\n");
+  const std::string first = generated_;
+  // What the session does for a second attempt: the id it generated is given back.
+  std::string out;
+  UpstreamHeadInput in{head_, request_, decision_, dest_, client_ip_, request_id_, random_};
+  in.generated_request_id = first;
+  appendUpstreamRequestHead(out, in);
+  EXPECT_EQ(in.generated_request_id, first);
+  EXPECT_NE(out.find("x-request-id: " + first + "\r\n"), std::string::npos);
+}
+
+TEST(HeaderRewrite, RequestIdsAreVersion4UuidsAndDiffer) {
+  core::Random random(7);
+  const std::string a = makeRequestId(random);
+  const std::string b = makeRequestId(random);
+  EXPECT_NE(a, b);
+  for (const std::string& id : {a, b}) {
+    ASSERT_EQ(id.size(), 36U) << id;
+    for (size_t i = 0; i < id.size(); ++i) {
+      if (i == 8 || i == 13 || i == 18 || i == 23) {
+        EXPECT_EQ(id[i], '-') << id;
+      } else {
+        EXPECT_TRUE((id[i] >= '0' && id[i] <= '9') || (id[i] >= 'a' && id[i] <= 'f')) << id;
+      }
+    }
+    EXPECT_EQ(id[14], '4') << id;                                               // version 4
+    EXPECT_NE(std::string_view("89ab").find(id[19]), std::string::npos) << id;  // variant
+  }
+}
+
 TEST(HeaderRewrite, ResponseHeadForAnHttp10Client) {
   http::ResponseHead resp;
   std::string raw = "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\nServer: x\r\n\r\n";
