@@ -3,9 +3,12 @@
 namespace meshroute::proxy {
 namespace {
 
+// ASCII only, inline: header names are tokens, and std::tolower is a locale-aware call per byte.
 void assignLower(std::string& out, std::string_view s) {
   out.assign(s);
-  for (auto& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  for (auto& c : out) {
+    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c + ('a' - 'A'));
+  }
 }
 
 }  // namespace
