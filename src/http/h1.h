@@ -130,6 +130,8 @@ class ChunkedDecoder {
 
 // "HTTP/1.<minor> <status> <reasonPhrase(status)>\r\n".
 void appendStatusLine(std::string& out, int status, int version_minor = 1);
+// The same with the reason phrase given (a proxy passes on the upstream's own).
+void appendStatusLine(std::string& out, int status, std::string_view reason, int version_minor);
 // "<method> <target> HTTP/1.<minor>\r\n".
 void appendRequestLine(std::string& out, std::string_view method, std::string_view target,
                        int version_minor = 1);

@@ -25,13 +25,17 @@ void appendVersion(std::string& out, int version_minor) {
 }  // namespace
 
 void appendStatusLine(std::string& out, int status, int version_minor) {
+  appendStatusLine(out, status, reasonPhrase(status), version_minor);
+}
+
+void appendStatusLine(std::string& out, int status, std::string_view reason, int version_minor) {
   appendVersion(out, version_minor);
   out.push_back(' ');
   NumberBuffer buf;
   // Status codes outside 100-999 are a caller bug; write them as they are rather than guess.
   out.append(formatNumber(buf, static_cast<uint64_t>(status < 0 ? 0 : status), 10));
   out.push_back(' ');
-  out.append(reasonPhrase(status));
+  out.append(reason);
   out.append("\r\n");
 }
 

@@ -1,11 +1,11 @@
 #include "proxy/header_rewrite.h"
 
 #include <algorithm>
-#include <charconv>
 
 namespace meshroute::proxy {
 namespace {
 
+using http::appendHeader;
 using routing::HeaderOps;
 
 bool listed(const std::vector<std::string>& names, std::string_view name) {
@@ -22,13 +22,6 @@ bool listed(const std::vector<std::pair<std::string, std::string>>& ops, std::st
 bool dropped(const HeaderOps& route, const HeaderOps& dest, std::string_view name) {
   return listed(route.remove, name) || listed(dest.remove, name) || listed(route.set, name) ||
          listed(dest.set, name);
-}
-
-void appendHeader(std::string& out, std::string_view name, std::string_view value) {
-  out.append(name);
-  out.append(": ");
-  out.append(value);
-  out.append("\r\n");
 }
 
 // Envoy applies the destination's (weighted cluster's) operations, then the route's: for a
@@ -60,19 +53,6 @@ bool hopByHop(std::string_view name) {
 
 bool empty(const HeaderOps& ops) {
   return ops.set.empty() && ops.add.empty() && ops.remove.empty();
-}
-
-void appendNumber(std::string& out, uint64_t n) {
-  char buf[24];
-  auto [end, ec] = std::to_chars(buf, buf + sizeof buf, n);
-  out.append(buf, end);
-}
-
-void appendNumberHeader(std::string& out, std::string_view name, uint64_t n) {
-  out.append(name);
-  out.append(": ");
-  appendNumber(out, n);
-  out.append("\r\n");
 }
 
 }  // namespace
@@ -148,12 +128,12 @@ void appendUpstreamRequestHead(std::string& out, UpstreamHeadInput& in) {
     appendHeader(out, "x-envoy-original-path", in.request.path);
   }
   if (route.timeout && route.timeout->totalNanos() > 0) {
-    appendNumberHeader(out, "x-envoy-expected-rq-timeout-ms",
-                       static_cast<uint64_t>(route.timeout->totalNanos() / 1000000));
+    appendHeader(out, "x-envoy-expected-rq-timeout-ms",
+                 static_cast<uint64_t>(route.timeout->totalNanos() / 1000000));
   }
   switch (in.head.framing) {
     case http::Framing::kContentLength:
-      appendNumberHeader(out, "content-length", in.head.content_length);
+      appendHeader(out, "content-length", in.head.content_length);
       break;
     case http::Framing::kChunked: appendHeader(out, "transfer-encoding", "chunked"); break;
     default: break;
@@ -171,11 +151,9 @@ void appendResponseHead(std::string& out, const http::ResponseHead& resp, int cl
                         bool close, bool upgrade) {
   const auto& route = decision.route.response_headers;
   const auto& dest = destination.response_headers;
-  out.append(client_version_minor == 0 ? "HTTP/1.0 " : "HTTP/1.1 ");
-  appendNumber(out, static_cast<uint64_t>(resp.status));
-  out.push_back(' ');
-  out.append(resp.reason.empty() ? http::reasonPhrase(resp.status) : resp.reason);
-  out.append("\r\n");
+  http::appendStatusLine(out, resp.status,
+                         resp.reason.empty() ? http::reasonPhrase(resp.status) : resp.reason,
+                         client_version_minor);
   const bool ops = !empty(route) || !empty(dest);
   for (const auto& h : resp.headers) {
     // A response without a body (to HEAD, 204, 304) still tells the length it would have had.
@@ -187,8 +165,7 @@ void appendResponseHead(std::string& out, const http::ResponseHead& resp, int cl
   }
   if (ops) appendOperations(out, route, dest);
   if (service_time_ms >= 0) {
-    appendNumberHeader(out, "x-envoy-upstream-service-time",
-                       static_cast<uint64_t>(service_time_ms));
+    appendHeader(out, "x-envoy-upstream-service-time", static_cast<uint64_t>(service_time_ms));
   }
   if (upgrade) {
     appendHeader(out, "connection", "upgrade");
@@ -197,7 +174,7 @@ void appendResponseHead(std::string& out, const http::ResponseHead& resp, int cl
     return;
   }
   if (resp.framing == http::Framing::kContentLength) {
-    appendNumberHeader(out, "content-length", resp.content_length);
+    appendHeader(out, "content-length", resp.content_length);
   } else if (resp.framing == http::Framing::kChunked && client_version_minor == 1) {
     appendHeader(out, "transfer-encoding", "chunked");
   }

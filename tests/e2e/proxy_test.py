@@ -378,6 +378,21 @@ class ProxyTest(unittest.TestCase):
         self.assertIn("# TYPE istio_request_duration_milliseconds histogram", text)
         self.assertIn("istio_response_bytes_bucket{", text)
 
+    def test_metrics_keep_status_codes_of_one_endpoint_apart(self):
+        # The worker finds a request's series through its cluster, by endpoint, status and
+        # flags: answers of one endpoint with different codes must land in different series.
+        def count(code):
+            text = self.proxy.admin_get("/stats/prometheus")[1]
+            return sum(int(l.rsplit(" ", 1)[1]) for l in text.splitlines()
+                       if l.startswith("istio_requests_total{") and 'destination_version="v2"' in l
+                       and f'response_code="{code}"' in l)
+        before = {code: count(code) for code in (200, 503)}
+        beta = {"x-user-type": "beta"}
+        for path in ("/status/503", "/", "/status/503", "/", "/status/503"):
+            self.get(path, headers=beta)
+        harness.wait_until(lambda: (count(200), count(503)) == (before[200] + 2, before[503] + 3),
+                           "two 200s and three 503s counted apart")
+
     def test_admin_config_dump_clusters_routes(self):
         status, body = self.proxy.admin_get("/config_dump")
         dump = json.loads(body)
