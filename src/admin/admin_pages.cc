@@ -3,6 +3,7 @@
 #include <fmt/chrono.h>
 #include <fmt/format.h>
 
+#include <map>
 #include <nlohmann/json.hpp>
 #include <set>
 #include <variant>
@@ -81,6 +82,22 @@ std::string prometheusPage(proxy::ProxyServer& server) {
                  server.ready() ? 1 : 0, shared.connections.load(), shared.connections_total.load(),
                  shared.active_requests.load(), shared.rejected_connections.load(),
                  gen ? gen->version : 0, server.rejectedCount());
+  // Envoy's cluster counters behind the router's policies, one series per cluster seen.
+  std::map<std::string, std::string> by_counter;
+  shared.hosts.forEachCluster([&](const std::string& cluster, const proxy::ClusterStats& cs) {
+    cs.forEach([&](std::string_view name, uint64_t value) {
+      fmt::format_to(std::back_inserter(by_counter[std::string(name)]),
+                     "envoy_cluster_{}{{cluster_name=\"{}\"}} {}\n", name, cluster, value);
+    });
+  });
+  for (const auto& [name, lines] : by_counter) {
+    fmt::format_to(std::back_inserter(out), "# TYPE envoy_cluster_{} counter\n{}", name, lines);
+  }
+  fmt::format_to(
+      std::back_inserter(out),
+      "# TYPE meshroute_mirrors_dropped_total counter\nmeshroute_mirrors_dropped_total {}\n"
+      "# TYPE meshroute_internal_errors_total counter\nmeshroute_internal_errors_total {}\n",
+      shared.mirrors_dropped.load(), shared.internal_errors.load());
   return out;
 }
 
@@ -128,6 +145,12 @@ std::string clustersPage(proxy::ProxyServer& server, bool as_json) {
     std::string lb = r.policy.load_balancer.empty() ? "LEAST_REQUEST" : r.policy.load_balancer;
     fmt::format_to(std::back_inserter(text), "{}::lb_policy::{}\n", r.cluster, lb);
     json c = {{"name", r.cluster}, {"lb_policy", lb}, {"host_statuses", json::array()}};
+    json cstats = json::object();
+    hosts.cluster(r.cluster).forEach([&](std::string_view name, uint64_t value) {
+      fmt::format_to(std::back_inserter(text), "{}::{}::{}\n", r.cluster, name, value);
+      cstats[std::string(name)] = value;
+    });
+    c["stats"] = std::move(cstats);
     for (const registry::Endpoint* e : r.endpoints) {
       if (e == nullptr || e->address.empty()) continue;
       auto port = e->ports.find(r.port);

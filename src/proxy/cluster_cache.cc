@@ -40,6 +40,7 @@ std::shared_ptr<ClusterState> build(const routing::DestinationResolution& r,
     c->service_host = host;
   }
   c->version = labelOr(r.subset_labels, "version");
+  if (!r.cluster.empty()) c->stats = &stats.cluster(r.cluster);
   std::vector<upstream::HostRef> hosts;
   for (const registry::Endpoint* e : r.endpoints) {
     if (e == nullptr || e->address.empty()) continue;

@@ -62,13 +62,14 @@ struct ClusterState {
   std::string service_name = "unknown";
   std::string service_ns = "unknown";
   std::string version = "unknown";  // the subset's version label
+  ClusterStats* stats = nullptr;    // shared across workers; null for passthrough clusters
   // The metric series requests to this cluster recorded into, by endpoint, status and flags:
   // every other label is fixed for a worker's cluster, so the label set is built and hashed
   // once per combination instead of once per request. The owning worker's only.
   struct SeriesSlot {
     int endpoint = -1;
     int status = 0;
-    std::string flags;
+    uint32_t flags = 0;  // ResponseFlags bits
     stats::Series* series = nullptr;
   };
   mutable std::vector<SeriesSlot> series_cache;

@@ -21,8 +21,48 @@ struct HostStats {
   std::atomic<uint64_t> cx_connect_fail{0};
 };
 
+// Per-cluster counters behind the router's policies (Envoy's cluster stats of the same names).
+struct ClusterStats {
+  std::atomic<uint64_t> upstream_rq_retry{0};
+  std::atomic<uint64_t> upstream_rq_retry_success{0};
+  std::atomic<uint64_t> upstream_rq_retry_limit_exceeded{0};
+  std::atomic<uint64_t> upstream_rq_retry_overflow{0};  // the body outgrew the replay buffer
+  std::atomic<uint64_t> upstream_rq_timeout{0};
+  std::atomic<uint64_t> upstream_rq_per_try_timeout{0};
+  std::atomic<uint64_t> upstream_rq_mirrored{0};  // copies sent to this cluster as a mirror
+  std::atomic<uint64_t> upstream_cx_destroy_local_with_active_rq{0};  // client went away
+
+  // Name and value of each counter, for /clusters and /stats/prometheus.
+  template <class F>
+  void forEach(F&& f) const {
+    f("upstream_rq_retry", upstream_rq_retry.load(std::memory_order_relaxed));
+    f("upstream_rq_retry_success", upstream_rq_retry_success.load(std::memory_order_relaxed));
+    f("upstream_rq_retry_limit_exceeded",
+      upstream_rq_retry_limit_exceeded.load(std::memory_order_relaxed));
+    f("upstream_rq_retry_overflow", upstream_rq_retry_overflow.load(std::memory_order_relaxed));
+    f("upstream_rq_timeout", upstream_rq_timeout.load(std::memory_order_relaxed));
+    f("upstream_rq_per_try_timeout", upstream_rq_per_try_timeout.load(std::memory_order_relaxed));
+    f("upstream_rq_mirrored", upstream_rq_mirrored.load(std::memory_order_relaxed));
+    f("upstream_cx_destroy_local_with_active_rq",
+      upstream_cx_destroy_local_with_active_rq.load(std::memory_order_relaxed));
+  }
+};
+
 class HostStatsTable {
  public:
+  ClusterStats& cluster(const std::string& name) {
+    std::lock_guard lock(mu_);
+    auto& slot = clusters_[name];
+    if (!slot) slot = std::make_unique<ClusterStats>();
+    return *slot;
+  }
+  // Calls f(name, stats) for every cluster seen so far, in name order.
+  template <class F>
+  void forEachCluster(F&& f) const {
+    std::lock_guard lock(mu_);
+    for (const auto& [name, stats] : clusters_) f(name, *stats);
+  }
+
   HostStats& get(const std::string& cluster, const std::string& endpoint) {
     std::lock_guard lock(mu_);
     auto& slot = stats_[{cluster, endpoint}];
@@ -39,6 +79,7 @@ class HostStatsTable {
  private:
   mutable std::mutex mu_;
   std::map<std::pair<std::string, std::string>, std::unique_ptr<HostStats>> stats_;
+  std::map<std::string, std::unique_ptr<ClusterStats>> clusters_;
 };
 
 }  // namespace meshroute::proxy

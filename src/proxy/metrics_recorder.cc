@@ -48,7 +48,10 @@ stats::Series& seriesFor(ProxyWorker& worker, const RequestLog& log) {
   labels.request_protocol = "http";
   labels.response_code = std::to_string(log.status);
   labels.grpc_response_status = "";
-  labels.response_flags = log.flags.empty() ? std::string_view("-") : std::string_view(log.flags);
+  thread_local std::string flags;
+  flags.clear();
+  log.flags.appendTo(flags);
+  labels.response_flags = flags.empty() ? std::string_view("-") : std::string_view(flags);
   labels.connection_security_policy = "unknown";
   return worker.metrics().series(labels);
 }
@@ -61,7 +64,8 @@ void recordRequest(ProxyWorker& worker, const RequestLog& log) {
   const ClusterState* c = log.cluster.get();
   if (c != nullptr) {
     for (const auto& slot : c->series_cache) {
-      if (slot.endpoint == log.endpoint && slot.status == log.status && slot.flags == log.flags) {
+      if (slot.endpoint == log.endpoint && slot.status == log.status &&
+          slot.flags == log.flags.bits()) {
         series = slot.series;
         break;
       }
@@ -70,7 +74,7 @@ void recordRequest(ProxyWorker& worker, const RequestLog& log) {
   if (series == nullptr) {
     series = &seriesFor(worker, log);
     if (c != nullptr && c->series_cache.size() < kMaxCachedSeries) {
-      c->series_cache.push_back({log.endpoint, log.status, log.flags, series});
+      c->series_cache.push_back({log.endpoint, log.status, log.flags.bits(), series});
     }
   }
   auto duration = std::chrono::duration_cast<std::chrono::milliseconds>(
@@ -78,17 +82,6 @@ void recordRequest(ProxyWorker& worker, const RequestLog& log) {
                       .count();
   stats::MetricsShard::record(*series, static_cast<uint64_t>(duration), log.bytes_received,
                               log.bytes_sent);
-}
-
-void writeAccessLog(std::string_view line) {
-  while (!line.empty()) {
-    ssize_t n = ::write(STDOUT_FILENO, line.data(), line.size());
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      return;  // a closed stdout must not take the proxy down
-    }
-    line.remove_prefix(static_cast<size_t>(n));
-  }
 }
 
 }  // namespace meshroute::proxy

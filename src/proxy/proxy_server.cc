@@ -19,7 +19,12 @@ ProxyServer::ProxyServer(boost::asio::io_context& main, ProxySettings settings,
       metrics_(settings_.workers),
       shared_(settings_, metrics_),
       store_(std::move(paths), std::move(mesh)),
-      drain_timer_(main) {}
+      drain_timer_(main) {
+  if (settings_.access_log != AccessLogFormat::kOff) {
+    access_log_ = std::make_unique<AccessLogWriter>(STDOUT_FILENO);
+    shared_.access_log = access_log_.get();
+  }
+}
 
 ProxyServer::~ProxyServer() {
   for (auto& w : workers_) w->stop();
@@ -109,6 +114,7 @@ void ProxyServer::shutdown(std::function<void()> done) {
     drain_timer_.cancel();
     for (auto& w : workers_) w->stop();
     for (auto& w : workers_) w->join();
+    if (access_log_) access_log_->flush();
     log(fmt::format("stopped; {} connection(s) were still open", shared_.connections.load()));
     if (on_stopped_) on_stopped_();
   };

@@ -13,6 +13,7 @@
 #include <string>
 #include <vector>
 
+#include "proxy/access_log_writer.h"
 #include "proxy/settings.h"
 #include "proxy/worker.h"
 #include "runtime/config_store.h"
@@ -57,6 +58,7 @@ class ProxyServer {
   ProxySettings settings_;
   std::vector<std::string> paths_;
   stats::MetricsRegistry metrics_;
+  std::unique_ptr<AccessLogWriter> access_log_;  // outlives the workers that feed it
   SharedState shared_;
   runtime::ConfigStore store_;
   std::vector<std::unique_ptr<ProxyWorker>> workers_;

@@ -3,7 +3,7 @@
 namespace meshroute::proxy {
 namespace {
 
-// ASCII only, inline: header names are tokens, and std::tolower is a locale-aware call per byte.
+// ASCII only, inline: std::tolower is a locale-aware call per byte.
 void assignLower(std::string& out, std::string_view s) {
   out.assign(s);
   for (auto& c : out) {
@@ -13,10 +13,10 @@ void assignLower(std::string& out, std::string_view s) {
 
 }  // namespace
 
-void toRoutingRequest(const http::RequestHead& head, const std::string& client_ip,
+void toRoutingRequest(const RequestHead& head, const std::string& client_ip,
                       routing::Request& out) {
   std::string_view target = head.target;
-  std::string_view authority = head.host;
+  std::string_view authority = head.authority;
   std::string_view path = target;
   out.scheme = "http";
   // Absolute-form (a client using the proxy as an HTTP proxy): the target names the authority.
@@ -31,10 +31,11 @@ void toRoutingRequest(const http::RequestHead& head, const std::string& client_i
   out.path.assign(path);
   if (!out.path.empty() && out.path[0] == '?') out.path.insert(0, "/");
   out.method.assign(head.method);
-  out.headers.resize(head.headers.size());
-  for (size_t i = 0; i < head.headers.size(); ++i) {
-    assignLower(out.headers[i].first, head.headers[i].name);
-    out.headers[i].second.assign(head.headers[i].value);
+  const http::HeaderMap& h = head.headers;
+  out.headers.resize(h.size());
+  for (size_t i = 0; i < h.size(); ++i) {
+    out.headers[i].first.assign(h.name(i));  // the codec lower-cased names
+    out.headers[i].second.assign(h.value(i));
   }
   uint32_t port = out.authorityPort();
   out.port = port ? port : 80;

@@ -19,6 +19,7 @@ void RequestLog::reset() {
   forwarded_for.clear();
   status = 0;
   flags.clear();
+  failure_side.reset();
   details.clear();
   bytes_received = 0;
   bytes_sent = 0;
@@ -28,12 +29,6 @@ void RequestLog::reset() {
   route_name.clear();
   cluster.reset();
   endpoint = -1;
-}
-
-void RequestLog::addFlag(std::string_view flag) {
-  if (flag.empty()) return;
-  if (!flags.empty()) flags += ',';
-  flags += flag;
 }
 
 namespace {
@@ -57,7 +52,7 @@ void appendAccessLog(std::string& out, const RequestLog& log, AccessLogFormat fo
         {"path", log.path},
         {"protocol", log.protocol},
         {"response_code", log.status},
-        {"response_flags", std::string(orDash(log.flags))},
+        {"response_flags", log.flags.empty() ? std::string("-") : log.flags.str()},
         {"response_code_details", std::string(orDash(log.details))},
         {"bytes_received", log.bytes_received},
         {"bytes_sent", log.bytes_sent},
@@ -73,7 +68,8 @@ void appendAccessLog(std::string& out, const RequestLog& log, AccessLogFormat fo
         {"downstream_remote_address", remote_address},
         {"route_name", std::string(orDash(log.route_name))},
     };
-    out += j.dump();
+    // Headers are bytes, not UTF-8: invalid sequences are replaced, never thrown on.
+    out += j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
     out += '\n';
     return;
   }
@@ -82,11 +78,11 @@ void appendAccessLog(std::string& out, const RequestLog& log, AccessLogFormat fo
                  "[{:%Y-%m-%dT%H:%M:%S}Z] \"{} {} {}\" {} {} {} - \"-\" {} {} {} {} \"{}\" \"{}\" "
                  "\"{}\" \"{}\" \"{}\" {} - {} {} - {}\n",
                  start, orDash(log.method), orDash(log.path), orDash(log.protocol), log.status,
-                 orDash(log.flags), orDash(log.details), log.bytes_received, log.bytes_sent,
-                 duration, service_time, orDash(log.forwarded_for), orDash(log.user_agent),
-                 orDash(log.request_id), orDash(log.authority), orDash(log.upstream_host),
-                 orDash(log.upstream_cluster), local_address, remote_address,
-                 orDash(log.route_name));
+                 log.flags.empty() ? std::string("-") : log.flags.str(), orDash(log.details),
+                 log.bytes_received, log.bytes_sent, duration, service_time,
+                 orDash(log.forwarded_for), orDash(log.user_agent), orDash(log.request_id),
+                 orDash(log.authority), orDash(log.upstream_host), orDash(log.upstream_cluster),
+                 local_address, remote_address, orDash(log.route_name));
 }
 
 }  // namespace meshroute::proxy

@@ -6,8 +6,10 @@
 #include <chrono>
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 
+#include "proxy/proxy_error.h"
 #include "proxy/settings.h"
 
 namespace meshroute::proxy {
@@ -25,7 +27,7 @@ struct RequestLog {
   std::string request_id;
   std::string forwarded_for;
   int status = 0;
-  std::string flags;            // Envoy's response flags, comma-joined ("UF,URX"); "" = "-"
+  ResponseFlags flags;          // Envoy's response flags; printed "UF,URX", "-" when none
   std::string details;          // %RESPONSE_CODE_DETAILS%
   uint64_t bytes_received = 0;  // request body bytes
   uint64_t bytes_sent = 0;      // response body bytes
@@ -37,7 +39,9 @@ struct RequestLog {
   int endpoint = -1;
 
   void reset();
-  void addFlag(std::string_view flag);
+  void addFlag(ResponseFlag flag) { flags.set(flag); }
+  // Where the request failed, when it did (the access log's and /stats' view of blame).
+  std::optional<ErrorSide> failure_side;
 };
 
 // Appends one access log line (Istio's default text format, or JSON) ending in '\n'.

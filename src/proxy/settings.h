@@ -30,6 +30,13 @@ struct ProxySettings {
   size_t max_connections = 100000;  // per process; beyond it new connections are closed
   size_t max_idle_upstream_per_host = 64;
   AccessLogFormat access_log = AccessLogFormat::kText;
+  // Request body bytes kept for retries and mirror copies (Envoy's per-request buffer limit);
+  // a body beyond it is neither retried nor mirrored.
+  size_t retry_buffer_bytes = size_t{1} << 20;
+  // Mirror copies keep the original authority (Istio >= 1.28); true restores Envoy's
+  // "-shadow" suffix on the host.
+  bool mirror_shadow_suffix = false;
+  std::chrono::milliseconds mirror_timeout{std::chrono::seconds(15)};  // when the route has none
 };
 
 }  // namespace meshroute::proxy

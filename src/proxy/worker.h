@@ -1,17 +1,23 @@
 // One proxy worker: a thread with its own event loop, its own SO_REUSEPORT listener, the
-// connections it accepted, its upstream connection pool, load-balancer state and metrics shard.
-// The main thread only posts to it (a new configuration generation, drain); everything else
-// runs on the worker's thread, so the request path takes no lock.
+// connections it accepted, its upstream connection pool, load-balancer state, metrics shard,
+// and pools of read buffers and request streams. The main thread only posts to it (a new
+// configuration generation, drain); everything else runs on the worker's thread, so the
+// request path takes no lock.
 #pragma once
 
 #include <atomic>
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <exception>
 #include <functional>
 #include <memory>
 #include <optional>
+#include <string>
 #include <unordered_set>
+#include <vector>
 
 #include "core/random.h"
+#include "proxy/buffer_pool.h"
 #include "proxy/cluster_cache.h"
 #include "proxy/host_stats.h"
 #include "proxy/settings.h"
@@ -22,7 +28,9 @@
 
 namespace meshroute::proxy {
 
-class Session;
+class H1Connection;
+class HttpStream;
+class AccessLogWriter;
 
 // State shared by all workers: read-only settings, relaxed atomics, the metrics registry.
 struct SharedState {
@@ -34,7 +42,11 @@ struct SharedState {
   std::atomic<uint64_t> connections_total{0};
   std::atomic<size_t> active_requests{0};
   std::atomic<uint64_t> rejected_connections{0};  // over max_connections
+  std::atomic<uint64_t> mirrors_dropped{0};       // copies not sent: too many in flight
+  std::atomic<uint64_t> internal_errors{0};       // coroutines that failed (logged)
+  std::atomic<uint64_t> access_log_dropped{0};    // lines the writer could not keep up with
   HostStatsTable hosts;
+  AccessLogWriter* access_log = nullptr;  // null: lines go straight to stdout
 };
 
 class ProxyWorker {
@@ -55,7 +67,7 @@ class ProxyWorker {
   void join();
   boost::asio::io_context& context() { return loop_.context(); }
 
-  // Worker-thread only, for sessions:
+  // Worker-thread only:
   [[nodiscard]] const std::shared_ptr<const runtime::ConfigGeneration>& config() const {
     return config_;
   }
@@ -66,24 +78,40 @@ class ProxyWorker {
   routing::DecisionMemo& decisions() { return decisions_; }
   core::Random& random() { return random_; }
   stats::MetricsShard& metrics() { return metrics_; }
+  BufferPool& buffers() { return buffers_; }
+  std::unique_ptr<HttpStream> acquireStream();
+  void releaseStream(std::unique_ptr<HttpStream> stream);
   [[nodiscard]] bool draining() const { return draining_; }
-  void sessionStarted(Session* s);
-  void sessionEnded(Session* s);
+  void connectionStarted(H1Connection* c);
+  void connectionEnded(H1Connection* c);
+  // One access log line (ends in '\n'); never blocks the worker.
+  void accessLog(std::string_view line);
+  void logInternalError(std::string_view what, const std::exception_ptr& e);
+  [[nodiscard]] size_t mirrorsInFlight() const { return mirrors_in_flight_; }
+  void mirrorStarted() { ++mirrors_in_flight_; }
+  void mirrorEnded() { --mirrors_in_flight_; }
+  void countMirrorDropped() { shared_.mirrors_dropped.fetch_add(1, std::memory_order_relaxed); }
 
  private:
   void acceptNext();
   void maybeFinishDrain();
+  void scheduleTick();
 
   SharedState& shared_;
   runtime::EventLoopThread loop_;
   std::optional<boost::asio::ip::tcp::acceptor> acceptor_;
+  std::optional<boost::asio::steady_timer> tick_;
   std::shared_ptr<const runtime::ConfigGeneration> config_;
   UpstreamPool pool_;
   ClusterCache clusters_;
   routing::DecisionMemo decisions_;
   core::Random random_;
   stats::MetricsShard& metrics_;
-  std::unordered_set<Session*> sessions_;
+  BufferPool buffers_;
+  std::vector<std::unique_ptr<HttpStream>> free_streams_;
+  std::unordered_set<H1Connection*> connections_;
+  std::string log_batch_;  // access log lines not yet handed to the writer
+  size_t mirrors_in_flight_ = 0;
   bool draining_ = false;
   std::function<void()> drained_;
 };

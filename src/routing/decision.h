@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -49,6 +50,9 @@ struct RetryPolicy {
   bool is_default = false;                       // Istio's default policy (route set no `retries`)
   std::vector<uint32_t> retriable_status_codes;  // status codes listed in retryOn
   std::optional<api::Duration> backoff;          // base interval; nullopt: Envoy's 25ms
+  uint32_t conditions = 0;                       // RetryCondition bits, compiled from retry_on
+  // Envoy's previous_hosts predicate: a retry prefers hosts not tried yet (Istio's default).
+  bool ignore_previous_hosts = true;
 };
 
 struct Mirror {
@@ -67,6 +71,8 @@ struct FaultPolicy {
   double abort_percent = 0;
 };
 
+struct CompiledCors;
+
 struct RouteDecision {
   std::optional<api::HTTPRewrite> rewrite;  // uri / authority rewrite
   std::optional<api::RegexRewrite> uri_regex_rewrite;
@@ -77,6 +83,7 @@ struct RouteDecision {
   std::optional<FaultPolicy> fault;
   std::vector<Mirror> mirrors;
   std::optional<api::CorsPolicy> cors;
+  std::shared_ptr<const CompiledCors> cors_compiled;  // compiled once per configuration
   HeaderOps request_headers;
   HeaderOps response_headers;
 };

@@ -5,6 +5,8 @@
 #include <algorithm>
 #include <charconv>
 
+#include "routing/retry_conditions.h"
+
 namespace meshroute::routing {
 namespace {
 
@@ -94,6 +96,8 @@ std::string prefixRewrite(const HttpRouteMatch& route, const RequestView& req,
   return replacement + std::string(full.substr(n));
 }
 
+}  // namespace
+
 RetryPolicy retryPolicy(const std::optional<api::HTTPRetry>& route_retries,
                         const MeshConfig& mesh) {
   RetryPolicy out;
@@ -103,6 +107,7 @@ RetryPolicy retryPolicy(const std::optional<api::HTTPRetry>& route_retries,
   if (!in) {
     out.attempts = 2;
     out.retry_on = std::string(kDefaultRetryOn);
+    out.conditions = parseRetryOn(out.retry_on);
     return out;
   }
   if (in->attempts <= 0) return out;  // retries explicitly disabled
@@ -136,8 +141,12 @@ RetryPolicy retryPolicy(const std::optional<api::HTTPRetry>& route_retries,
   out.per_try_timeout = in->per_try_timeout;
   out.retry_remote_localities = in->retry_remote_localities.value_or(false);
   out.backoff = in->backoff;
+  out.conditions = parseRetryOn(out.retry_on);
+  out.ignore_previous_hosts = in->retry_ignore_previous_hosts.value_or(true);
   return out;
 }
+
+namespace {
 
 std::optional<FaultPolicy> faultPolicy(const std::optional<api::HTTPFaultInjection>& in,
                                        std::vector<std::string>& notes) {
@@ -374,7 +383,11 @@ void applyHttpRoute(const ActionContext& ctx, const HttpRouteMatch& route, Decis
   }
   rd.timeout = rule.timeout;
   if (rd.timeout && rd.timeout->totalNanos() == 0) rd.timeout.reset();  // 0s disables it
-  rd.retries = retryPolicy(rule.retries, *ctx.compiled->mesh);
+  // Compiled once per configuration with the VirtualService (retryOn parsed, CORS matchers).
+  const auto rule_index = static_cast<size_t>(route.rule);
+  rd.retries = rule_index < ctx.vs->retries.size() ? ctx.vs->retries[rule_index]
+                                                   : retryPolicy(rule.retries, *ctx.compiled->mesh);
+  if (rule_index < ctx.vs->cors.size()) rd.cors_compiled = ctx.vs->cors[rule_index];
   rd.fault = faultPolicy(rule.fault, d.notes);
   rd.cors = rule.cors_policy;
   std::string authority = header_authority;

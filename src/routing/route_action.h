@@ -46,6 +46,10 @@ void settleForwarding(Decision& d);
 // Envoy's redirect Location for `require_tls` virtual hosts (gateway httpsRedirect).
 std::string httpsRedirectLocation(const RequestView& req);
 
+// Istio's retry policy for a route's `retries` (route/retry/retry.go): its default when the
+// route sets none, retryOn compiled into conditions.
+RetryPolicy retryPolicy(const std::optional<api::HTTPRetry>& route_retries, const MeshConfig& mesh);
+
 std::string clusterName(std::string_view direction, uint32_t port, std::string_view subset,
                         std::string_view host);
 

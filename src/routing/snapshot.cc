@@ -10,6 +10,7 @@
 #include <set>
 #include <tuple>
 
+#include "routing/route_action.h"
 #include "routing/snapshot_internal.h"
 
 namespace meshroute::routing {
@@ -387,9 +388,13 @@ std::shared_ptr<const RouteConfig> Snapshot::Compiled::gatewayRouteConfig(
 
 namespace {
 
-void compileRoutes(CompiledVirtualService& vs) {
+void compileRoutes(CompiledVirtualService& vs, const MeshConfig& mesh) {
   for (size_t i = 0; i < vs.spec.http.size(); ++i) {
     const api::HTTPRoute& rule = vs.spec.http[i];
+    vs.retries.push_back(retryPolicy(rule.retries, mesh));
+    vs.cors.push_back(rule.cors_policy
+                          ? std::make_shared<const CompiledCors>(compileCors(*rule.cors_policy))
+                          : nullptr);
     const int ri = static_cast<int>(i);
     if (rule.match.empty()) {
       vs.routes.push_back(compileRouteMatch(rule, ri, -1));
@@ -570,7 +575,7 @@ std::shared_ptr<const Snapshot> Snapshot::build(std::vector<api::Resource> resou
         vs.origins.push_back({static_cast<int>(i), nullptr, -1});
       }
     }
-    compileRoutes(vs);
+    compileRoutes(vs, mesh);
     c->virtual_services.push_back(std::move(vs));
   }
 

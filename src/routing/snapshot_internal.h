@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "registry/registry.h"
+#include "routing/cors_policy.h"
 #include "routing/hosts.h"
 #include "routing/http_match.h"
 #include "routing/snapshot.h"
@@ -41,6 +42,10 @@ struct CompiledVirtualService {
   hosts::ExportTo export_to;
   std::vector<HttpRuleOrigin> origins;  // one per spec.http rule
   std::vector<HttpRouteMatch> routes;   // one per Envoy route, in order
+  // Each rule's policies compiled once per configuration (one entry per spec.http rule): the
+  // retry policy with its retryOn conditions, and the CORS policy (null when the rule has none).
+  std::vector<RetryPolicy> retries;
+  std::vector<std::shared_ptr<const CompiledCors>> cors;
   RouteIndex index;
   std::vector<std::string> notes;  // e.g. a delegate that could not be used
 

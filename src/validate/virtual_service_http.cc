@@ -8,6 +8,7 @@
 #include <cmath>
 #include <set>
 
+#include "core/grpc_status.h"
 #include "validate/schema_rules.h"
 #include "validate/virtual_service_internal.h"
 
@@ -198,23 +199,8 @@ void checkCors(const api::CorsPolicy& cors, const Loc& at, Report& report) {
 }
 
 const std::set<std::string_view>& grpcStatusNames() {
-  static const std::set<std::string_view> kNames = {"OK",
-                                                    "CANCELLED",
-                                                    "UNKNOWN",
-                                                    "INVALID_ARGUMENT",
-                                                    "DEADLINE_EXCEEDED",
-                                                    "NOT_FOUND",
-                                                    "ALREADY_EXISTS",
-                                                    "PERMISSION_DENIED",
-                                                    "RESOURCE_EXHAUSTED",
-                                                    "FAILED_PRECONDITION",
-                                                    "ABORTED",
-                                                    "OUT_OF_RANGE",
-                                                    "UNIMPLEMENTED",
-                                                    "INTERNAL",
-                                                    "UNAVAILABLE",
-                                                    "DATA_LOSS",
-                                                    "UNAUTHENTICATED"};
+  static const std::set<std::string_view> kNames(core::kGrpcStatusNames.begin(),
+                                                 core::kGrpcStatusNames.end());
   return kNames;
 }
 

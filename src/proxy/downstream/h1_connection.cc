@@ -1,0 +1,482 @@
+#include "proxy/downstream/h1_connection.h"
+
+#include <fmt/format.h>
+#include <sys/socket.h>
+
+#include <array>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/redirect_error.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/asio/write.hpp>
+#include <cerrno>
+#include <exception>
+
+#include "proxy/downstream/h1_codec.h"
+#include "proxy/http_stream.h"
+#include "proxy/proxy_error.h"
+#include "proxy/upstream_pool.h"
+#include "proxy/worker.h"
+
+namespace meshroute::proxy {
+
+namespace asio = boost::asio;
+using asio::awaitable;
+using asio::use_awaitable;
+using Clock = std::chrono::steady_clock;
+
+namespace {
+
+// A request whose upstream (or fault delay, or back-off) has kept it this long starts watching
+// its client for a close. Shorter waits never pay for the watch.
+constexpr auto kWatchAfter = std::chrono::milliseconds(200);
+// A small unread request body is read and dropped so the connection can serve the next
+// request; anything larger closes the connection instead.
+constexpr uint64_t kMaxDiscard = uint64_t{64} * 1024;
+
+std::string endpointString(const asio::ip::tcp::endpoint& e) {
+  return fmt::format("{}:{}", e.address().to_string(), e.port());
+}
+
+}  // namespace
+
+H1Connection::H1Connection(ProxyWorker& worker, asio::ip::tcp::socket socket)
+    : worker_(worker),
+      socket_(std::move(socket)),
+      timer_(socket_.get_executor()),
+      sleep_timer_(socket_.get_executor()),
+      chunks_(worker.settings().limits) {
+  boost::system::error_code ec;
+  auto remote = socket_.remote_endpoint(ec);
+  if (!ec) {
+    info_.client_ip = remote.address().to_string();
+    info_.remote_address = endpointString(remote);
+  }
+  auto local = socket_.local_endpoint(ec);
+  if (!ec) info_.local_address = endpointString(local);
+  socket_.set_option(asio::ip::tcp::no_delay(true), ec);
+  worker_.connectionStarted(this);
+}
+
+H1Connection::~H1Connection() {
+  if (stream_) worker_.releaseStream(std::move(stream_));
+  if (in_) worker_.buffers().release(std::move(in_));
+  worker_.connectionEnded(this);
+}
+
+void H1Connection::start() {
+  auto self = shared_from_this();
+  asio::co_spawn(
+      socket_.get_executor(), [self]() { return self->run(); },
+      [self](const std::exception_ptr& e) {
+        if (!e) return;
+        // Nothing escapes silently: log, and free the connection and what it holds.
+        self->worker_.logInternalError("connection " + self->info_.remote_address, e);
+        self->close();
+      });
+}
+
+void H1Connection::onDrain() {
+  if (idle_) close();
+}
+
+void H1Connection::onTick(Clock::time_point now) {
+  if (watching_ || closed_ || upstream_wait_since_ == Clock::time_point{} || !body_done_) return;
+  if (now - upstream_wait_since_ >= kWatchAfter) startDisconnectWatch();
+}
+
+const RequestHead& H1Connection::request() const { return stream_->head(); }
+
+// ---- the request loop ------------------------------------------------------------------
+
+awaitable<void> H1Connection::run() {
+  auto self = shared_from_this();
+  while (!closed_) {
+    const HeadResult r = co_await readHead();
+    if (r == HeadResult::kClose) break;
+    idle_ = false;
+    stream_ = worker_.acquireStream();
+    bool keep = false;
+    if (r == HeadResult::kRequest) {
+      copyHead();
+      const RequestHead& h = stream_->head();
+      // Envoy answers 100-continue itself as soon as the head is in, and passes Expect on no
+      // further.
+      if (h.expect_continue && !body_done_ && !co_await write("HTTP/1.1 100 Continue\r\n\r\n")) {
+        close();
+      } else {
+        keep = co_await stream_->serve(*this, info_);
+        keep = keep && !closed_ && !close_after_ && !client_gone_ && h.keep_alive &&
+               !worker_.draining();
+        if (keep && !body_done_) keep = co_await discardBody();
+      }
+    } else {
+      close_after_ = true;  // unknown framing: nothing after this head can be trusted
+      body_done_ = false;
+      const bool timeout = r == HeadResult::kTimeout;
+      co_await stream_->serveCodecError(
+          *this, info_, timeout ? 408 : parse_error_.error_status,
+          timeout ? ProxyError::kHeaderTimeout : ProxyError::kDownstreamProtocol);
+    }
+    if (watching_) {
+      boost::system::error_code ignored;
+      socket_.cancel(ignored);  // ends the disconnect watch; nothing else waits on the socket
+    }
+    worker_.releaseStream(std::move(stream_));
+    upstream_ = nullptr;
+    upstream_wait_since_ = {};
+    deadlines_.clear(DeadlineKind::kStreamIdle);
+    deadlines_.clear(DeadlineKind::kRoute);
+    deadlines_.clear(DeadlineKind::kPerTry);
+    deadlines_.clear(DeadlineKind::kConnect);
+    response_started_ = false;
+    head_held_ = false;
+    chunked_out_ = false;
+    idle_ = true;
+    if (!keep) break;
+    releaseBufferIfEmpty();
+  }
+  close();
+}
+
+awaitable<H1Connection::HeadResult> H1Connection::readHead() {
+  const auto& s = worker_.settings();
+  while (true) {
+    if (in_ && !in_->empty()) {
+      parse_error_ = http::parseRequestHead(in_->readable(), s.limits, parsed_);
+      if (parse_error_.status == http::ParseStatus::kComplete) {
+        deadlines_.clear(DeadlineKind::kHeader);
+        deadlines_.clear(DeadlineKind::kIdle);
+        co_return HeadResult::kRequest;
+      }
+      if (parse_error_.status == http::ParseStatus::kError) co_return HeadResult::kInvalid;
+      idle_ = false;
+      if (!deadlines_.active(DeadlineKind::kHeader)) {
+        deadlines_.clear(DeadlineKind::kIdle);
+        deadlines_.set(DeadlineKind::kHeader, Clock::now() + s.request_header_timeout);
+        armDeadlines();
+      }
+    } else {
+      deadlines_.set(DeadlineKind::kIdle, Clock::now() + s.idle_timeout);
+      armDeadlines();
+      if (!fresh_) {
+        // Idle: wait for bytes without holding a buffer.
+        boost::system::error_code ec;
+        co_await socket_.async_wait(asio::socket_base::wait_read,
+                                    asio::redirect_error(use_awaitable, ec));
+        if (ec || closed_) co_return HeadResult::kClose;
+      }
+    }
+    fresh_ = false;
+    takeBuffer();
+    if (co_await readMore() == 0) {
+      if (expired_ == DeadlineKind::kHeader && !closed_) {
+        expired_.reset();
+        co_return HeadResult::kTimeout;
+      }
+      co_return HeadResult::kClose;  // closed, idle timeout, or a head the buffer can't hold
+    }
+  }
+}
+
+void H1Connection::copyHead() {
+  RequestHead& h = stream_->head();
+  toRequestHead(parsed_, h);
+  in_->consume(parsed_.head_bytes);
+  chunked_ = parsed_.framing == http::Framing::kChunked;
+  chunks_.reset();
+  body_left_ = h.content_length;
+  body_done_ = !h.has_body;
+  pending_consume_ = 0;
+  close_after_ = false;
+  client_gone_ = false;
+}
+
+// ---- request body ------------------------------------------------------------------------
+
+awaitable<BodyRead> H1Connection::readBody(std::string_view& data) {
+  data = {};
+  if (pending_consume_ > 0) {
+    in_->consume(pending_consume_);
+    pending_consume_ = 0;
+  }
+  if (body_done_) co_return BodyRead::kEnd;
+  while (true) {
+    if (in_ && !in_->empty()) {
+      const std::string_view avail = in_->readable();
+      if (!chunked_) {
+        const size_t take = static_cast<size_t>(std::min<uint64_t>(avail.size(), body_left_));
+        body_left_ -= take;
+        body_done_ = body_left_ == 0;
+        data = avail.substr(0, take);
+        pending_consume_ = take;
+        co_return BodyRead::kData;
+      }
+      size_t off = 0;
+      while (off < avail.size()) {
+        const auto step = chunks_.feed(avail.substr(off));
+        if (step.error) co_return BodyRead::kInvalid;
+        off += step.consumed;
+        if (step.done) body_done_ = true;
+        if (!step.payload.empty()) {
+          data = step.payload;
+          pending_consume_ = off;
+          co_return BodyRead::kData;
+        }
+        if (step.done) {
+          in_->consume(off);
+          co_return BodyRead::kEnd;
+        }
+        if (step.consumed == 0) break;
+      }
+      in_->consume(off);
+    }
+    takeBuffer();
+    deadlines_.set(DeadlineKind::kStreamIdle,
+                   Clock::now() + worker_.settings().stream_idle_timeout);
+    armDeadlines();
+    if (co_await readMore() == 0) {
+      if (!expired_) client_gone_ = true;
+      co_return BodyRead::kClosed;
+    }
+  }
+}
+
+awaitable<bool> H1Connection::discardBody() {
+  if (body_done_) co_return true;
+  if (chunked_ || body_left_ > kMaxDiscard) co_return false;
+  std::string_view data;
+  while (true) {
+    const BodyRead r = co_await readBody(data);
+    if (r == BodyRead::kEnd) co_return true;
+    if (r != BodyRead::kData) co_return false;
+    stream_->log().bytes_received += data.size();
+  }
+}
+
+// ---- response ------------------------------------------------------------------------------
+
+awaitable<bool> H1Connection::sendHeaders(const ResponseStart& start, bool end_stream) {
+  const RequestHead& req = request();
+  const int minor = req.version_minor;
+  if (!req.keep_alive || worker_.draining() || !body_done_) close_after_ = true;
+  out_.clear();
+  const H1Framing framing = appendResponseHead(out_, start, minor, close_after_);
+  chunked_out_ = framing.chunked;
+  close_after_ = framing.close;
+  response_started_ = true;
+  if (start.upgrade) co_return co_await write(out_);
+  if (end_stream || !start.has_body) co_return co_await write(out_);
+  head_held_ = true;
+  co_return true;
+}
+
+awaitable<bool> H1Connection::sendData(std::string_view data, bool end_stream) {
+  std::array<std::string_view, 4> parts{};
+  size_t n = 0;
+  if (head_held_) {
+    parts[n++] = out_;
+    head_held_ = false;
+  }
+  std::array<char, 20> size_line{};
+  if (chunked_out_) {
+    if (!data.empty()) {
+      auto r = fmt::format_to_n(size_line.data(), size_line.size(), "{:x}\r\n", data.size());
+      parts[n++] = std::string_view(size_line.data(), r.size);
+      parts[n++] = data;
+      parts[n++] = end_stream ? std::string_view("\r\n0\r\n\r\n") : std::string_view("\r\n");
+    } else if (end_stream) {
+      parts[n++] = "0\r\n\r\n";
+    }
+  } else if (!data.empty()) {
+    parts[n++] = data;
+  }
+  if (n == 0) co_return true;
+  if (n == 1) co_return co_await write(parts[0]);
+  if (n == 2) co_return co_await write(parts[0], parts[1]);
+  std::array<asio::const_buffer, 4> bufs;
+  for (size_t i = 0; i < n; ++i) bufs[i] = asio::buffer(parts[i].data(), parts[i].size());
+  boost::system::error_code ec;
+  co_await asio::async_write(socket_, std::span(bufs.data(), n),
+                             asio::redirect_error(use_awaitable, ec));
+  if (ec) client_gone_ = true;
+  co_return !ec;
+}
+
+awaitable<bool> H1Connection::sendLocalReply(int status, std::string_view body,
+                                             std::string_view extra_headers) {
+  bool keep = !closed_ && !close_after_ && co_await discardBody();
+  keep = keep && stream_->head().keep_alive && !worker_.draining();
+  if (!keep) close_after_ = true;
+  out_.clear();
+  appendLocalResponse(out_, status, body, extra_headers, close_after_,
+                      stream_->head().version_minor);
+  response_started_ = true;
+  head_held_ = false;
+  co_return co_await write(out_);
+}
+
+awaitable<void> H1Connection::tunnel(std::unique_ptr<UpstreamConnection> upstream) {
+  // Raw bytes both ways until either side closes; then both connections close.
+  auto self = shared_from_this();
+  deadlines_.clearAll();
+  close_after_ = true;
+  auto pump = [](asio::ip::tcp::socket& from, asio::ip::tcp::socket& to,
+                 IoBuffer* pending) -> awaitable<void> {
+    boost::system::error_code ec;
+    if (pending != nullptr && !pending->empty()) {
+      auto data = pending->readable();
+      co_await asio::async_write(to, asio::buffer(data.data(), data.size()),
+                                 asio::redirect_error(use_awaitable, ec));
+      pending->clear();
+    }
+    std::array<char, 16 * size_t{1024}> buf{};
+    while (!ec) {
+      const size_t n =
+          co_await from.async_read_some(asio::buffer(buf), asio::redirect_error(use_awaitable, ec));
+      if (ec) break;
+      co_await asio::async_write(to, asio::buffer(buf.data(), n),
+                                 asio::redirect_error(use_awaitable, ec));
+    }
+    from.close(ec);
+    to.close(ec);
+  };
+  std::shared_ptr<UpstreamConnection> up(std::move(upstream));
+  upstream_ = nullptr;  // the pumps close it themselves
+  asio::co_spawn(
+      socket_.get_executor(),
+      [self, up, pump]() -> awaitable<void> {
+        co_await pump(up->socket, self->socket_, &up->buffer);
+      },
+      asio::detached);
+  co_await pump(socket_, up->socket, in_.get());
+  close();
+}
+
+// ---- deadlines, the disconnect watch, buffers -----------------------------------------------
+
+void H1Connection::armDeadlines() {
+  const auto e = deadlines_.earliest();
+  if (e >= scheduled_ || closed_) return;
+  scheduled_ = e;
+  timer_.expires_at(e);
+  timer_.async_wait(
+      [self = shared_from_this()](const boost::system::error_code& ec) { self->onTimer(ec); });
+}
+
+void H1Connection::onTimer(const boost::system::error_code& ec) {
+  if (ec == asio::error::operation_aborted || closed_) return;
+  scheduled_ = Deadlines::kNever;
+  const auto kind = deadlines_.expired(Clock::now());
+  if (!kind) {
+    armDeadlines();  // early: the deadline moved on; wait for the one in force now
+    return;
+  }
+  deadlines_.clear(*kind);
+  expired_ = kind;
+  boost::system::error_code ignored;
+  switch (*kind) {
+    case DeadlineKind::kIdle: close(); break;
+    case DeadlineKind::kHeader:
+      // Cancel the read so the connection can answer 408 as Envoy does.
+      socket_.cancel(ignored);
+      break;
+    case DeadlineKind::kConnect:
+    case DeadlineKind::kPerTry:
+    case DeadlineKind::kRoute:
+      // Closing (not cancelling) makes every later operation on the upstream socket fail at
+      // once, whatever the stream is doing at this instant.
+      closeUpstream();
+      sleep_timer_.cancel();
+      break;
+    case DeadlineKind::kStreamIdle: close(); break;
+    case DeadlineKind::kDisconnectWatch: startDisconnectWatch(); break;
+    case DeadlineKind::kCount: break;
+  }
+  armDeadlines();
+}
+
+std::optional<DeadlineKind> H1Connection::takeExpired() {
+  auto e = expired_;
+  expired_.reset();
+  return e;
+}
+
+awaitable<bool> H1Connection::sleep(std::chrono::milliseconds d) {
+  upstream_wait_since_ = Clock::now();
+  sleep_timer_.expires_after(d);
+  boost::system::error_code ec;
+  co_await sleep_timer_.async_wait(asio::redirect_error(use_awaitable, ec));
+  upstream_wait_since_ = {};
+  co_return !ec && !client_gone_ && !closed_;
+}
+
+void H1Connection::startDisconnectWatch() {
+  watching_ = true;
+  socket_.async_wait(asio::socket_base::wait_read,
+                     [self = shared_from_this()](const boost::system::error_code& ec) {
+                       self->watching_ = false;
+                       if (ec || self->closed_) return;
+                       char c = 0;
+                       const ssize_t n =
+                           ::recv(self->socket_.native_handle(), &c, 1, MSG_PEEK | MSG_DONTWAIT);
+                       if (n > 0) return;  // the client sent more (pipelining): not a close
+                       if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) return;
+                       // The client went away: cancel the upstream request and any wait.
+                       self->client_gone_ = true;
+                       self->closeUpstream();
+                       self->sleep_timer_.cancel();
+                     });
+}
+
+void H1Connection::takeBuffer() {
+  if (!in_) in_ = worker_.buffers().acquire();
+}
+
+void H1Connection::releaseBufferIfEmpty() {
+  if (in_ && in_->empty()) worker_.buffers().release(std::move(in_));
+}
+
+awaitable<size_t> H1Connection::readMore() {
+  auto buf = in_->prepare();
+  if (buf.size() == 0) co_return 0;
+  boost::system::error_code ec;
+  const size_t n = co_await socket_.async_read_some(buf, asio::redirect_error(use_awaitable, ec));
+  if (ec) co_return 0;
+  in_->commit(n);
+  co_return n;
+}
+
+awaitable<bool> H1Connection::write(std::string_view a, std::string_view b) {
+  boost::system::error_code ec;
+  if (b.empty()) {
+    co_await asio::async_write(socket_, asio::buffer(a.data(), a.size()),
+                               asio::redirect_error(use_awaitable, ec));
+  } else {
+    const std::array<asio::const_buffer, 2> parts{asio::buffer(a.data(), a.size()),
+                                                  asio::buffer(b.data(), b.size())};
+    co_await asio::async_write(socket_, parts, asio::redirect_error(use_awaitable, ec));
+  }
+  if (ec) client_gone_ = true;
+  co_return !ec;
+}
+
+void H1Connection::closeUpstream() {
+  if (upstream_ != nullptr) {
+    boost::system::error_code ec;
+    upstream_->socket.close(ec);
+  }
+}
+
+void H1Connection::close() {
+  if (closed_) return;
+  closed_ = true;
+  boost::system::error_code ec;
+  socket_.shutdown(asio::ip::tcp::socket::shutdown_both, ec);
+  socket_.close(ec);
+  closeUpstream();
+  timer_.cancel();
+  sleep_timer_.cancel();
+}
+
+}  // namespace meshroute::proxy

@@ -1,0 +1,124 @@
+// One downstream HTTP/1.1 connection on a worker: the HTTP/1 codec's server side. It reads
+// request heads, hands each request to an HttpStream (taken from the worker's pool for the
+// request's lifetime) through the DownstreamStream interface, decodes the request body into
+// payload and encodes the response (content-length, re-encoded chunks, or until close).
+//
+// Memory: an idle keep-alive connection holds no buffer. It waits for readability; the read
+// buffer is taken from the worker's pool when bytes arrive and returned when the connection is
+// idle again, and the stream's state (header maps, log, scratch strings) lives in the pooled
+// HttpStream. What stays per connection is this object, its socket and its timer.
+//
+// Deadlines: one timer, set for the earliest deadline in force and moved only when an earlier
+// one appears. When it fires for a deadline that has passed, the connection acts on its kind:
+// idle closes, a late head is answered 408, connect/per-try/route timeouts close the upstream
+// connection the stream waits on, which ends that wait.
+//
+// Thread affinity: the worker that accepted it.
+#pragma once
+
+#include <boost/asio/awaitable.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "http/h1.h"
+#include "proxy/downstream/downstream_stream.h"
+#include "proxy/io_buffer.h"
+
+namespace meshroute::proxy {
+
+class ProxyWorker;
+class HttpStream;
+
+struct ConnectionInfo {
+  std::string client_ip;
+  std::string local_address;   // "ip:port"
+  std::string remote_address;  // "ip:port"
+};
+
+class H1Connection final : public DownstreamStream,
+                           public std::enable_shared_from_this<H1Connection> {
+ public:
+  H1Connection(ProxyWorker& worker, boost::asio::ip::tcp::socket socket);
+  ~H1Connection() override;
+  H1Connection(const H1Connection&) = delete;
+  H1Connection& operator=(const H1Connection&) = delete;
+
+  void start();
+  // Drain: an idle connection closes now, a busy one after its current response.
+  void onDrain();
+  // The worker's periodic tick: a request waiting on its upstream for a while starts watching
+  // the client, so that a client that goes away cancels the upstream request.
+  void onTick(std::chrono::steady_clock::time_point now);
+  [[nodiscard]] const ConnectionInfo& info() const { return info_; }
+
+  // DownstreamStream.
+  [[nodiscard]] const RequestHead& request() const override;
+  boost::asio::awaitable<BodyRead> readBody(std::string_view& data) override;
+  [[nodiscard]] bool bodyComplete() const override { return body_done_; }
+  boost::asio::awaitable<bool> sendHeaders(const ResponseStart& start, bool end_stream) override;
+  boost::asio::awaitable<bool> sendData(std::string_view data, bool end_stream) override;
+  boost::asio::awaitable<bool> sendLocalReply(int status, std::string_view body,
+                                              std::string_view extra_headers) override;
+  [[nodiscard]] bool responseStarted() const override { return response_started_; }
+  boost::asio::awaitable<void> tunnel(std::unique_ptr<UpstreamConnection> upstream) override;
+  Deadlines& deadlines() override { return deadlines_; }
+  void armDeadlines() override;
+  std::optional<DeadlineKind> takeExpired() override;
+  boost::asio::awaitable<bool> sleep(std::chrono::milliseconds d) override;
+  void watchUpstream(UpstreamConnection* upstream) override { upstream_ = upstream; }
+  [[nodiscard]] bool clientGone() const override { return client_gone_; }
+
+ private:
+  enum class HeadResult : uint8_t { kRequest, kClose, kInvalid, kTimeout };
+  boost::asio::awaitable<void> run();
+  // Reads and parses the next request head (parsed_, views into in_).
+  boost::asio::awaitable<HeadResult> readHead();
+  boost::asio::awaitable<size_t> readMore();
+  boost::asio::awaitable<bool> write(std::string_view a, std::string_view b = {});
+  // Reads and drops what is left of a small request body so the connection can be reused.
+  boost::asio::awaitable<bool> discardBody();
+  void copyHead();
+  void onTimer(const boost::system::error_code& ec);
+  void startDisconnectWatch();
+  void takeBuffer();
+  void releaseBufferIfEmpty();
+  void closeUpstream();
+  void close();
+
+  ProxyWorker& worker_;
+  boost::asio::ip::tcp::socket socket_;
+  boost::asio::steady_timer timer_;
+  boost::asio::steady_timer sleep_timer_;
+  Deadlines deadlines_;
+  Deadlines::time_point scheduled_ = Deadlines::kNever;
+  std::optional<DeadlineKind> expired_;
+  std::unique_ptr<IoBuffer> in_;  // null while idle
+  std::unique_ptr<HttpStream> stream_;
+  http::RequestHead parsed_;  // views into in_, valid until the head is consumed
+  http::ParseResult parse_error_;
+  ConnectionInfo info_;
+  UpstreamConnection* upstream_ = nullptr;
+  std::chrono::steady_clock::time_point upstream_wait_since_{};
+  // Request body decoding.
+  http::ChunkedDecoder chunks_;
+  uint64_t body_left_ = 0;
+  size_t pending_consume_ = 0;  // bytes of in_ behind the last view readBody() returned
+  bool chunked_ = false;
+  bool body_done_ = true;
+  // Response encoding.
+  std::string out_;
+  bool head_held_ = false;  // out_ holds a response head not yet written
+  bool response_started_ = false;
+  bool chunked_out_ = false;
+  bool close_after_ = false;  // the response ends the connection
+  bool closed_ = false;
+  bool idle_ = true;  // waiting for the first byte of a request
+  bool client_gone_ = false;
+  bool watching_ = false;
+  bool fresh_ = true;  // no request read yet: bytes are likely already there
+};
+
+}  // namespace meshroute::proxy

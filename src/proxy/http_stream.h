@@ -1,0 +1,69 @@
+// One request's life on a worker, whatever the codec: the routing decision against the
+// configuration current when the request started, the filters in Istio's order (CORS, fault
+// injection), then the router. It owns what the request needs (head, routing view, decision,
+// log) and is reused: the worker keeps a pool, so the per-request strings and header maps keep
+// their capacity and an idle connection holds none of it.
+//
+// Thread affinity: the worker thread of the connection that serves it.
+#pragma once
+
+#include <boost/asio/awaitable.hpp>
+#include <memory>
+#include <string>
+
+#include "proxy/downstream/downstream_stream.h"
+#include "proxy/downstream/h1_connection.h"
+#include "proxy/proxy_error.h"
+#include "proxy/request_log.h"
+#include "proxy/router/router.h"
+#include "routing/decision.h"
+#include "routing/request.h"
+#include "runtime/config_store.h"
+
+namespace meshroute::proxy {
+
+class ProxyWorker;
+
+class HttpStream {
+ public:
+  explicit HttpStream(ProxyWorker& worker);
+
+  RequestHead& head() { return head_; }
+  RequestLog& log() { return log_; }
+  [[nodiscard]] const routing::Request& routingRequest() const { return request_; }
+  [[nodiscard]] const runtime::ConfigGeneration& config() const { return *config_; }
+  [[nodiscard]] const ConnectionInfo& connection() const { return *conn_; }
+  [[nodiscard]] const routing::Decision& decision() const { return *decision_; }
+
+  // Serves the request whose head is in head(). False: the connection must close after it.
+  boost::asio::awaitable<bool> serve(DownstreamStream& down, const ConnectionInfo& conn);
+  // Answers a request whose head could not be read (the codec's 400/431/501/505, or 408).
+  boost::asio::awaitable<void> serveCodecError(DownstreamStream& down, const ConnectionInfo& conn,
+                                               int status, ProxyError error);
+
+  // Answers locally with Envoy's status, body, flag and details for `error`, recording it.
+  boost::asio::awaitable<bool> reply(DownstreamStream& down, ProxyError error);
+  boost::asio::awaitable<bool> replyWith(DownstreamStream& down, int status, std::string_view body,
+                                         std::string_view extra_headers, ResponseFlag flag,
+                                         std::string_view details);
+
+ private:
+  boost::asio::awaitable<bool> route(DownstreamStream& down);
+  // The filters before the router. False in `proceed`: a filter answered.
+  boost::asio::awaitable<bool> runFilters(DownstreamStream& down, bool& proceed);
+  void begin(const ConnectionInfo& conn);
+  void finish();
+
+  ProxyWorker& worker_;
+  RequestHead head_;
+  routing::Request request_;
+  std::shared_ptr<const runtime::ConfigGeneration> config_;
+  std::shared_ptr<const routing::Decision> decision_;
+  const ConnectionInfo* conn_ = nullptr;
+  RequestLog log_;
+  std::string scratch_;
+  ExtraHeaders cors_headers_;
+  Router router_;
+};
+
+}  // namespace meshroute::proxy

@@ -1,0 +1,96 @@
+#include "proxy/router/mirror.h"
+
+#include <fmt/format.h>
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/ip/address.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/redirect_error.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/asio/write.hpp>
+#include <exception>
+
+#include "proxy/cluster_cache.h"
+#include "proxy/downstream/downstream_stream.h"
+#include "proxy/filters/header_ops.h"
+#include "proxy/worker.h"
+
+namespace meshroute::proxy {
+
+namespace asio = boost::asio;
+using asio::awaitable;
+using asio::use_awaitable;
+
+namespace {
+
+awaitable<void> runMirror(ProxyWorker& worker, std::shared_ptr<ClusterState> cluster,
+                          MirrorRequest req, int endpoint) {
+  const EndpointInfo& ep = cluster->endpoints[static_cast<size_t>(endpoint)];
+  asio::ip::tcp::socket socket(worker.context());
+  asio::steady_timer deadline(worker.context());
+  // The copy's own deadline: closing the socket ends whatever it waits on.
+  deadline.expires_after(req.timeout);
+  deadline.async_wait([&socket](const boost::system::error_code& ec) {
+    if (ec) return;
+    boost::system::error_code ignored;
+    socket.close(ignored);
+  });
+  boost::system::error_code ec;
+  auto ip = asio::ip::make_address(ep.host, ec);
+  asio::ip::tcp::endpoint target;
+  if (!ec) {
+    target = asio::ip::tcp::endpoint(ip, ep.port);
+  } else {
+    asio::ip::tcp::resolver resolver(worker.context());
+    auto results = co_await resolver.async_resolve(ep.host, std::to_string(ep.port),
+                                                   asio::redirect_error(use_awaitable, ec));
+    if (ec || results.empty()) co_return;
+    target = *results.begin();
+  }
+  co_await socket.async_connect(target, asio::redirect_error(use_awaitable, ec));
+  if (!ec) {
+    RequestHead framing;
+    framing.method = req.method;
+    framing.has_body = req.has_body;
+    framing.length_known = true;
+    framing.content_length = req.body.size();
+    std::string out;
+    appendUpstreamHead(out, req.method, req.path, req.headers, framing, 1);
+    out += req.body;
+    co_await asio::async_write(socket, asio::buffer(out), asio::redirect_error(use_awaitable, ec));
+  }
+  // Read the answer until the upstream closes or the deadline does, and drop it: a copy's
+  // connection is never reused, so nothing of it can leak into primary traffic.
+  std::array<char, 4096> sink{};
+  while (!ec) {
+    co_await socket.async_read_some(asio::buffer(sink), asio::redirect_error(use_awaitable, ec));
+  }
+  deadline.cancel();
+  socket.close(ec);
+}
+
+}  // namespace
+
+void sendMirror(ProxyWorker& worker, std::shared_ptr<ClusterState> cluster, MirrorRequest request) {
+  if (cluster->status != routing::DestinationStatus::kOk || cluster->endpoints.empty()) return;
+  if (worker.mirrorsInFlight() >= kMaxMirrorsInFlight) {
+    worker.countMirrorDropped();
+    return;
+  }
+  const int endpoint = cluster->pick(worker.random());
+  if (endpoint < 0) return;
+  if (cluster->stats != nullptr) {
+    cluster->stats->upstream_rq_mirrored.fetch_add(1, std::memory_order_relaxed);
+  }
+  worker.mirrorStarted();
+  ProxyWorker* w = &worker;
+  asio::co_spawn(worker.context(),
+                 runMirror(worker, std::move(cluster), std::move(request), endpoint),
+                 [w](const std::exception_ptr& e) {
+                   w->mirrorEnded();
+                   if (e) w->logInternalError("mirror", e);
+                 });
+}
+
+}  // namespace meshroute::proxy

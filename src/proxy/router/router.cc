@@ -1,0 +1,618 @@
+#include "proxy/router/router.h"
+
+#include <fmt/format.h>
+
+#include <array>
+#include <boost/asio/ip/address.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/redirect_error.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/asio/write.hpp>
+#include <charconv>
+
+#include "proxy/cluster_cache.h"
+#include "proxy/filters/fault_filter.h"
+#include "proxy/filters/header_ops.h"
+#include "proxy/http_stream.h"
+#include "proxy/router/mirror.h"
+#include "proxy/upstream_pool.h"
+#include "proxy/worker.h"
+
+namespace meshroute::proxy {
+
+namespace asio = boost::asio;
+using asio::awaitable;
+using asio::use_awaitable;
+using Clock = std::chrono::steady_clock;
+
+namespace {
+
+constexpr size_t kUpstreamBuffer = 64 * size_t{1024} + 16 * size_t{1024};
+
+std::chrono::milliseconds toMillis(const api::Duration& d) {
+  return std::chrono::milliseconds(d.totalNanos() / 1000000);
+}
+
+// grpc-status of a trailers-only gRPC response (in the head), -1 when none.
+int grpcStatusOf(const http::ResponseHead& resp) {
+  const std::string_view v = http::findHeader(resp.headers, "grpc-status");
+  if (v.empty()) return -1;
+  int code = -1;
+  auto [ptr, ec] = std::from_chars(v.data(), v.data() + v.size(), code);
+  return ec == std::errc() && ptr == v.data() + v.size() ? code : -1;
+}
+
+const routing::RoutedDestination* pickDestination(const routing::Decision& d, core::Random& rnd) {
+  if (d.destinations.size() == 1) return &d.destinations.front();
+  double total = 0;
+  for (const auto& c : d.destinations) total += c.weight_percent;
+  double r = rnd.uniform01() * total;
+  const routing::RoutedDestination* dest = nullptr;
+  for (const auto& c : d.destinations) {
+    dest = &c;
+    if (r < c.weight_percent) break;
+    r -= c.weight_percent;
+  }
+  return dest;
+}
+
+void bump(std::atomic<uint64_t>* counter) {
+  if (counter != nullptr) counter->fetch_add(1, std::memory_order_relaxed);
+}
+
+}  // namespace
+
+Router::Router(ProxyWorker& worker) : worker_(worker) {}
+Router::~Router() = default;
+
+void Router::dropUpstream() {
+  if (up_) {
+    boost::system::error_code ec;
+    up_->socket.close(ec);
+    up_.reset();
+  }
+}
+
+awaitable<bool> Router::forward(HttpStream& s, DownstreamStream& down, const routing::Decision& d,
+                                const ExtraHeaders& extra) {
+  using routing::DestinationStatus;
+  RequestLog& log = s.log();
+  const RequestHead& head = s.head();
+  const auto& settings = worker_.settings();
+  const routing::RoutedDestination* dest = pickDestination(d, worker_.random());
+  if (dest == nullptr) co_return co_await s.reply(down, ProxyError::kNoRoute);
+  log.upstream_cluster = dest->resolution.cluster;
+  const runtime::ConfigGeneration& config = s.config();
+  ClusterContext ctx{config.snapshot.get(),    &settings.proxy,         config.version,
+                     settings.connect_timeout, &worker_.shared().hosts, &worker_.random()};
+  std::shared_ptr<ClusterState> cluster = worker_.clusters().get(ctx, *dest);
+  switch (cluster->status) {
+    case DestinationStatus::kOk: break;
+    case DestinationStatus::kNoCluster:
+    case DestinationStatus::kUnknownHost: co_return co_await s.reply(down, ProxyError::kNoCluster);
+    case DestinationStatus::kNoHealthyUpstream:
+      co_return co_await s.reply(down, ProxyError::kNoHealthyUpstream);
+  }
+  if (cluster->passthrough) {
+    // PassthroughCluster / PASSTHROUGH: the request's own authority is the original destination
+    // (there is no iptables redirect to recover it from). Per request: the endpoint differs.
+    const routing::Request& rq = s.routingRequest();
+    auto own = std::make_shared<ClusterState>();
+    own->name = cluster->name;
+    own->passthrough = true;
+    own->connect_timeout = cluster->connect_timeout;
+    own->service_host = rq.host();
+    EndpointInfo ep;
+    ep.host = rq.host();
+    ep.port = static_cast<uint16_t>(rq.authorityPort() ? rq.authorityPort() : 80);
+    ep.key = fmt::format("{}:{}", ep.host, ep.port);
+    own->endpoints.push_back(std::move(ep));
+    cluster = std::move(own);
+  }
+  log.cluster = cluster;
+  ClusterStats* cs = cluster->stats;
+
+  // The id travels with every attempt and every mirror copy.
+  request_id_.clear();
+  if (head.headers.get("x-request-id").empty()) {
+    request_id_ = makeRequestId(worker_.random());
+    log.request_id = request_id_;
+  }
+  buildUpstreamHeaders({head, s.routingRequest(), d, *dest, s.connection().client_ip, request_id_},
+                       upstream_headers_);
+
+  const routing::RetryPolicy& policy = d.route.retries;
+  RetryState retry(policy, worker_.random());
+  replay_.clear();
+  replay_complete_ = !head.has_body;
+  replay_overflow_ = false;
+  mirrors_pending_ = !d.route.mirrors.empty();
+  keep_body_ = head.has_body && (policy.attempts > 0 || mirrors_pending_);
+  if (d.route.timeout && down.bodyComplete()) {
+    down.deadlines().set(DeadlineKind::kRoute, Clock::now() + toMillis(*d.route.timeout));
+    down.armDeadlines();
+  }
+  int last_endpoint = -1;
+  // The endpoint's active and total requests (LEAST_REQUEST, /clusters) while an attempt lives.
+  std::optional<ActiveRequest> active;
+  if (mirrors_pending_ && replay_complete_) fireMirrors(s, d);
+  for (int number = 1;; ++number) {
+    int endpoint = cluster->passthrough ? 0 : cluster->pick(worker_.random());
+    // Istio's previous_hosts retry predicate: another endpoint than the one that failed.
+    for (int tries = 0; policy.ignore_previous_hosts && tries < kHostSelectionMaxAttempts &&
+                        endpoint == last_endpoint && cluster->endpoints.size() > 1;
+         ++tries) {
+      endpoint = cluster->pick(worker_.random());
+    }
+    if (endpoint < 0) co_return co_await s.reply(down, ProxyError::kNoHealthyUpstream);
+    log.endpoint = endpoint;
+    log.upstream_host = cluster->endpoints[static_cast<size_t>(endpoint)].key;
+    active.reset();
+    active.emplace(cluster->passthrough ? nullptr : &cluster->set, endpoint,
+                   cluster->endpoints[static_cast<size_t>(endpoint)].stats);
+    expired_.reset();
+    Attempt a = co_await attempt(s, down, *cluster, endpoint, number);
+    if (mirrors_pending_ && replay_complete_) fireMirrors(s, d);
+    const auto expired = expired_;
+    if (down.clientGone()) {
+      dropUpstream();
+      log.addFlag(ResponseFlag::kDownstreamConnectionTermination);
+      log.failure_side = ErrorSide::kDownstream;
+      log.details = "downstream_remote_disconnect";
+      bump(cs ? &cs->upstream_cx_destroy_local_with_active_rq : nullptr);
+      co_return false;
+    }
+    if (a.downstream_failed) {
+      dropUpstream();
+      co_return co_await s.reply(down, a.error);
+    }
+    if (expired == DeadlineKind::kRoute) {
+      dropUpstream();
+      bump(cs ? &cs->upstream_rq_timeout : nullptr);
+      co_return co_await s.reply(down, ProxyError::kUpstreamTimeout);
+    }
+    RetryVerdict verdict;
+    if (a.response) {
+      verdict = retry.onResponse(resp_.status, grpcStatusOf(resp_));
+    } else {
+      if (a.failure == AttemptFailure::kPerTryTimeout) {
+        bump(cs ? &cs->upstream_rq_per_try_timeout : nullptr);
+      }
+      verdict = retry.onFailure(a.failure);
+    }
+    if (verdict == RetryVerdict::kRetry && (replay_overflow_ || !replay_complete_)) {
+      // The body can't be sent again: Envoy's retry overflow.
+      bump(cs ? &cs->upstream_rq_retry_overflow : nullptr);
+      verdict = RetryVerdict::kNoRetry;
+    }
+    if (verdict == RetryVerdict::kRetry) {
+      dropUpstream();
+      bump(cs ? &cs->upstream_rq_retry : nullptr);
+      last_endpoint = endpoint;
+      auto wait = retry.nextBackoff();
+      // The back-off never outlives the route timeout: the route deadline ends it.
+      if (!co_await down.sleep(wait) && !down.clientGone()) {
+        if (down.takeExpired() == DeadlineKind::kRoute) {
+          bump(cs ? &cs->upstream_rq_timeout : nullptr);
+          co_return co_await s.reply(down, ProxyError::kUpstreamTimeout);
+        }
+      }
+      continue;
+    }
+    if (verdict == RetryVerdict::kLimitExceeded) {
+      log.addFlag(ResponseFlag::kUpstreamRetryLimitExceeded);
+      bump(cs ? &cs->upstream_rq_retry_limit_exceeded : nullptr);
+    } else if (number > 1 && a.response) {
+      bump(cs ? &cs->upstream_rq_retry_success : nullptr);
+    }
+    if (!a.response) {
+      dropUpstream();
+      if (a.failure == AttemptFailure::kPerTryTimeout) {
+        bump(cs ? &cs->upstream_rq_timeout : nullptr);
+        co_return co_await s.reply(down, ProxyError::kUpstreamTimeout);
+      }
+      co_return co_await s.reply(down, a.error);
+    }
+    co_return co_await streamResponse(s, down, d, *dest, *cluster, endpoint, extra);
+  }
+}
+
+awaitable<Router::Attempt> Router::attempt(HttpStream& s, DownstreamStream& down,
+                                           ClusterState& cluster, int endpoint, int number) {
+  Attempt result;
+  // A pooled connection the upstream closed just before the request reached it is found out
+  // when nothing comes back; a request that can be sent again then goes on a new connection
+  // without counting as an attempt.
+  for (int fresh = 0; fresh < 2; ++fresh) {
+    if (!co_await connect(down, cluster, endpoint, /*reuse=*/fresh == 0)) {
+      expired_ = down.takeExpired();
+      const bool timed_out = expired_ == DeadlineKind::kConnect;
+      result.error = timed_out ? ProxyError::kConnectTimeout : ProxyError::kConnectFailure;
+      result.failure =
+          timed_out ? AttemptFailure::kConnectTimeout : AttemptFailure::kConnectFailure;
+      if (HostStats* hs = cluster.endpoints[static_cast<size_t>(endpoint)].stats) {
+        hs->cx_connect_fail.fetch_add(1, std::memory_order_relaxed);
+      }
+      co_return result;
+    }
+    const bool reused = up_->requests > 0;
+    ++up_->requests;
+    down.watchUpstream(up_.get());
+    const bool sent = co_await sendRequest(s, down, number, result);
+    bool nothing_read = true;
+    bool malformed = false;
+    if (sent && co_await readResponseHead(s, nothing_read, malformed)) {
+      result.response = true;
+      co_return result;
+    }
+    down.watchUpstream(nullptr);
+    expired_ = down.takeExpired();
+    dropUpstream();
+    if (result.downstream_failed) co_return result;
+    if (expired_ == DeadlineKind::kPerTry) {
+      result.error = ProxyError::kUpstreamTimeout;
+      result.failure = AttemptFailure::kPerTryTimeout;
+      co_return result;
+    }
+    if (expired_) {
+      result.error = ProxyError::kUpstreamTimeout;
+      co_return result;
+    }
+    if (malformed) {
+      result.error = ProxyError::kUpstreamProtocol;
+      result.failure = AttemptFailure::kProtocolError;
+      co_return result;
+    }
+    const bool resendable = reused && replay_complete_ && !s.head().upgrade && nothing_read;
+    if (resendable && !down.clientGone() && fresh == 0) continue;
+    result.error = ProxyError::kUpstreamReset;
+    result.failure = AttemptFailure::kRemoteReset;
+    if (reused && nothing_read) s.log().details = "reused connection closed";
+    co_return result;
+  }
+  co_return result;
+}
+
+awaitable<bool> Router::connect(DownstreamStream& down, ClusterState& cluster, int endpoint,
+                                bool reuse) {
+  const EndpointInfo& ep = cluster.endpoints[static_cast<size_t>(endpoint)];
+  if (reuse) {
+    up_ = worker_.pool().takeIdle(ep.key);
+    if (up_) co_return true;
+  }
+  up_ = std::make_unique<UpstreamConnection>(worker_.context(), ep.key, kUpstreamBuffer);
+  down.watchUpstream(up_.get());
+  down.deadlines().set(DeadlineKind::kConnect, Clock::now() + cluster.connect_timeout);
+  down.armDeadlines();
+  boost::system::error_code ec;
+  asio::ip::tcp::endpoint target;
+  auto ip = asio::ip::make_address(ep.host, ec);
+  if (!ec) {
+    target = asio::ip::tcp::endpoint(ip, ep.port);
+  } else {
+    // A DNS endpoint (ServiceEntry resolution DNS, passthrough to a name): resolved per connect
+    // until the upstream layer caches answers (issue 14).
+    asio::ip::tcp::resolver resolver(worker_.context());
+    auto results = co_await resolver.async_resolve(ep.host, std::to_string(ep.port),
+                                                   asio::redirect_error(use_awaitable, ec));
+    if (ec || results.empty()) {
+      down.deadlines().clear(DeadlineKind::kConnect);
+      down.watchUpstream(nullptr);
+      up_.reset();
+      co_return false;
+    }
+    target = *results.begin();
+  }
+  co_await up_->socket.async_connect(target, asio::redirect_error(use_awaitable, ec));
+  down.deadlines().clear(DeadlineKind::kConnect);
+  if (ec || !up_->socket.is_open()) {
+    down.watchUpstream(nullptr);
+    up_.reset();
+    co_return false;
+  }
+  up_->socket.set_option(asio::ip::tcp::no_delay(true), ec);
+  co_return true;
+}
+
+awaitable<bool> Router::sendRequest(HttpStream& s, DownstreamStream& down, int number,
+                                    Attempt& result) {
+  const RequestHead& head = s.head();
+  head_out_.clear();
+  appendUpstreamHead(head_out_, head.method, upstreamPath(s.routingRequest(), s.decision()),
+                     upstream_headers_, head, number);
+  const bool chunked = head.has_body && !head.length_known;
+  // What an earlier attempt read of the body goes again first.
+  if (!replay_.empty()) {
+    std::array<char, 20> line{};
+    std::string_view size_line;
+    if (chunked) {
+      auto r = fmt::format_to_n(line.data(), line.size(), "{:x}\r\n", replay_.size());
+      size_line = std::string_view(line.data(), r.size);
+    }
+    if (!co_await writeUpstream(head_out_, size_line, replay_)) co_return false;
+    if (chunked && !co_await writeUpstream("\r\n")) co_return false;
+  } else if (!co_await writeUpstream(head_out_)) {
+    co_return false;
+  }
+  if (head.upgrade) co_return true;
+  RequestLog& log = s.log();
+  std::string_view data;
+  while (!down.bodyComplete()) {
+    const BodyRead r = co_await down.readBody(data);
+    if (r == BodyRead::kInvalid) {
+      result.downstream_failed = true;
+      result.error = ProxyError::kDownstreamProtocol;
+      log.failure_side = ErrorSide::kDownstream;
+      co_return false;
+    }
+    if (r == BodyRead::kClosed) {
+      result.downstream_failed = true;
+      result.error = ProxyError::kDownstreamDisconnect;
+      co_return false;
+    }
+    if (r == BodyRead::kEnd) break;
+    log.bytes_received += data.size();
+    if (keep_body_ && !replay_overflow_) {
+      if (replay_.size() + data.size() <= worker_.settings().retry_buffer_bytes) {
+        replay_.append(data);
+      } else {
+        replay_overflow_ = true;
+        replay_.clear();
+        replay_.shrink_to_fit();
+      }
+    }
+    if (chunked) {
+      std::array<char, 20> line{};
+      auto n = fmt::format_to_n(line.data(), line.size(), "{:x}\r\n", data.size());
+      if (!co_await writeUpstream(std::string_view(line.data(), n.size), data, "\r\n")) {
+        co_return false;
+      }
+    } else if (!co_await writeUpstream(data)) {
+      co_return false;
+    }
+  }
+  if (head.has_body) {
+    replay_complete_ = !replay_overflow_ && keep_body_;
+    if (chunked && !co_await writeUpstream("0\r\n\r\n")) co_return false;
+  }
+  // The request is complete: the route timeout (once) and this attempt's timeout start now.
+  const auto now = Clock::now();
+  const routing::RouteDecision& rd = s.decision().route;
+  Deadlines& dl = down.deadlines();
+  if (rd.timeout && !dl.active(DeadlineKind::kRoute) && number == 1) {
+    dl.set(DeadlineKind::kRoute, now + toMillis(*rd.timeout));
+  }
+  // Envoy drops a per-try timeout that is not below the route timeout.
+  if (const auto per_try = effectivePerTryTimeout(rd.retries, rd.timeout)) {
+    dl.set(DeadlineKind::kPerTry, now + *per_try);
+  } else {
+    dl.clear(DeadlineKind::kPerTry);
+  }
+  dl.set(DeadlineKind::kStreamIdle, now + worker_.settings().stream_idle_timeout);
+  down.armDeadlines();
+  co_return true;
+}
+
+awaitable<bool> Router::readResponseHead(HttpStream& s, bool& nothing_read, bool& malformed) {
+  const auto& settings = worker_.settings();
+  while (true) {
+    if (!up_->buffer.empty()) {
+      auto r =
+          http::parseResponseHead(up_->buffer.readable(), settings.limits, s.head().method, resp_);
+      if (r.status == http::ParseStatus::kError) {
+        malformed = true;
+        co_return false;
+      }
+      if (r.status == http::ParseStatus::kComplete) {
+        // 1xx interim answers: Envoy answered 100-continue itself; others are not forwarded.
+        if (resp_.status >= 100 && resp_.status < 200 && resp_.status != 101) {
+          up_->buffer.consume(resp_.head_bytes);
+          continue;
+        }
+        co_return true;
+      }
+    }
+    const size_t n = co_await readUpstream();
+    if (n == 0) co_return false;
+    nothing_read = false;
+  }
+}
+
+awaitable<bool> Router::streamResponse(HttpStream& s, DownstreamStream& down,
+                                       const routing::Decision& d,
+                                       const routing::RoutedDestination& dest,
+                                       ClusterState& cluster, int endpoint,
+                                       const ExtraHeaders& extra) {
+  RequestLog& log = s.log();
+  const RequestHead& head = s.head();
+  log.upstream_service_time_ms =
+      std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - log.start).count();
+  log.status = resp_.status;
+  log.details = "via_upstream";
+  if (HostStats* hs = cluster.endpoints[static_cast<size_t>(endpoint)].stats;
+      hs != nullptr && resp_.status >= 500) {
+    hs->rq_error.fetch_add(1, std::memory_order_relaxed);
+  }
+  buildResponseHeaders(resp_, d, dest, log.upstream_service_time_ms, response_headers_);
+  for (const auto& [name, value] : extra) response_headers_.addReference(name, value);
+  ResponseStart start;
+  start.status = resp_.status;
+  start.reason = resp_.reason;
+  start.headers = &response_headers_;
+  start.has_body = resp_.framing != http::Framing::kNone;
+  start.length_known = resp_.framing == http::Framing::kContentLength;
+  start.content_length = resp_.content_length;
+  start.upgrade = resp_.status == 101 && head.upgrade;
+  if (start.upgrade) {
+    response_headers_.addReference("connection", "upgrade");
+    response_headers_.add("upgrade", http::findHeader(resp_.headers, "upgrade"));
+  }
+  up_->buffer.consume(resp_.head_bytes);
+  down.watchUpstream(up_.get());
+  if (start.upgrade) {
+    down.deadlines().clear(DeadlineKind::kPerTry);
+    down.deadlines().clear(DeadlineKind::kRoute);
+    down.watchUpstream(nullptr);
+    if (co_await down.sendHeaders(start, false)) {
+      co_await down.tunnel(std::move(up_));
+    } else {
+      dropUpstream();
+    }
+    co_return false;
+  }
+  if (!start.has_body) {
+    const bool ok = co_await down.sendHeaders(start, true);
+    down.watchUpstream(nullptr);
+    if (ok && resp_.keep_alive && up_->buffer.empty()) {
+      worker_.pool().release(std::move(up_));
+    } else {
+      dropUpstream();
+    }
+    co_return ok;
+  }
+  if (!co_await down.sendHeaders(start, false)) {
+    log.addFlag(ResponseFlag::kDownstreamConnectionTermination);
+    dropUpstream();
+    co_return false;
+  }
+  http::ChunkedDecoder chunks(worker_.settings().limits);
+  uint64_t left = resp_.content_length;
+  bool done = false;
+  while (true) {
+    std::string_view avail = up_->buffer.readable();
+    if (resp_.framing == http::Framing::kContentLength) {
+      const size_t take = static_cast<size_t>(std::min<uint64_t>(avail.size(), left));
+      left -= take;
+      done = left == 0;
+      log.bytes_sent += take;
+      if ((take > 0 || done) && !co_await down.sendData(avail.substr(0, take), done)) break;
+      up_->buffer.consume(take);
+    } else if (resp_.framing == http::Framing::kChunked) {
+      // Decoded and encoded again for the client: what goes out is always well framed.
+      size_t off = 0;
+      bool ok = true;
+      while (off < avail.size() && !done) {
+        auto step = chunks.feed(avail.substr(off));
+        if (step.error) {
+          ok = false;
+          log.addFlag(ResponseFlag::kUpstreamProtocolError);
+          break;
+        }
+        off += step.consumed;
+        done = step.done;
+        log.bytes_sent += step.payload.size();
+        if ((!step.payload.empty() || done) && !co_await down.sendData(step.payload, done)) {
+          ok = false;
+          log.addFlag(ResponseFlag::kDownstreamConnectionTermination);
+          break;
+        }
+        if (step.consumed == 0) break;
+      }
+      if (!ok) break;
+      up_->buffer.consume(off);
+    } else {  // until close
+      log.bytes_sent += avail.size();
+      if (!avail.empty() && !co_await down.sendData(avail, false)) break;
+      up_->buffer.consume(avail.size());
+    }
+    if (done) {
+      down.watchUpstream(nullptr);
+      down.deadlines().clear(DeadlineKind::kPerTry);
+      if (resp_.keep_alive && up_->buffer.empty()) {
+        worker_.pool().release(std::move(up_));
+      } else {
+        dropUpstream();
+      }
+      co_return true;
+    }
+    if (co_await readUpstream() == 0) {
+      if (resp_.framing == http::Framing::kUntilClose && !down.clientGone()) {
+        const auto expired = down.takeExpired();
+        if (!expired) {
+          down.watchUpstream(nullptr);
+          dropUpstream();
+          co_return co_await down.sendData({}, true);
+        }
+        log.addFlag(ResponseFlag::kUpstreamRequestTimeout);
+        break;
+      }
+      const auto expired = down.takeExpired();
+      if (down.clientGone()) {
+        log.addFlag(ResponseFlag::kDownstreamConnectionTermination);
+      } else if (expired == DeadlineKind::kPerTry || expired == DeadlineKind::kRoute) {
+        log.addFlag(ResponseFlag::kUpstreamRequestTimeout);
+      } else {
+        log.addFlag(ResponseFlag::kUpstreamConnectionTermination);
+      }
+      break;
+    }
+  }
+  // The response was cut short after it started: all that is left is to reset the client.
+  down.watchUpstream(nullptr);
+  dropUpstream();
+  co_return false;
+}
+
+awaitable<size_t> Router::readUpstream() {
+  auto buf = up_->buffer.prepare();
+  if (buf.size() == 0) co_return 0;
+  boost::system::error_code ec;
+  const size_t n =
+      co_await up_->socket.async_read_some(buf, asio::redirect_error(use_awaitable, ec));
+  if (ec) co_return 0;
+  up_->buffer.commit(n);
+  co_return n;
+}
+
+awaitable<bool> Router::writeUpstream(std::string_view a, std::string_view b, std::string_view c) {
+  boost::system::error_code ec;
+  const std::array<asio::const_buffer, 3> parts{asio::buffer(a.data(), a.size()),
+                                                asio::buffer(b.data(), b.size()),
+                                                asio::buffer(c.data(), c.size())};
+  if (b.empty() && c.empty()) {
+    co_await asio::async_write(up_->socket, asio::buffer(a.data(), a.size()),
+                               asio::redirect_error(use_awaitable, ec));
+  } else {
+    co_await asio::async_write(up_->socket, parts, asio::redirect_error(use_awaitable, ec));
+  }
+  co_return !ec;
+}
+
+void Router::fireMirrors(HttpStream& s, const routing::Decision& d) {
+  mirrors_pending_ = false;
+  if (replay_overflow_) return;  // the copy would be cut short: Envoy does not send it either
+  const auto& settings = worker_.settings();
+  const runtime::ConfigGeneration& config = s.config();
+  for (const routing::Mirror& m : d.route.mirrors) {
+    if (!drawPercent(m.percent, worker_.random())) continue;
+    MirrorRequest copy;
+    copy.method = s.head().method;
+    copy.path = std::string(upstreamPath(s.routingRequest(), d));
+    copy.headers = upstream_headers_;
+    if (settings.mirror_shadow_suffix) {
+      // Envoy's original behaviour: "-shadow" appended to the host part of the authority.
+      std::string host(copy.headers.get("host"));
+      const size_t colon = host.rfind(':');
+      if (colon != std::string::npos && host.find(']') == std::string::npos) {
+        host.insert(colon, "-shadow");
+      } else {
+        host += "-shadow";
+      }
+      copy.headers.set("host", host);
+    }
+    copy.body = replay_;
+    copy.has_body = s.head().has_body;
+    routing::RoutedDestination target;
+    target.host = m.host;
+    target.subset = m.subset;
+    target.port = m.port;
+    target.resolution.cluster = m.cluster;
+    ClusterContext ctx{config.snapshot.get(),    &settings.proxy,         config.version,
+                       settings.connect_timeout, &worker_.shared().hosts, &worker_.random()};
+    auto cluster = worker_.clusters().get(ctx, target);
+    copy.timeout = d.route.timeout ? toMillis(*d.route.timeout) : settings.mirror_timeout;
+    sendMirror(worker_, std::move(cluster), std::move(copy));
+  }
+}
+
+}  // namespace meshroute::proxy

@@ -1,0 +1,91 @@
+// The router: the last stage of a request's pipeline. It picks a destination by weight, the
+// cluster's endpoint by its load balancer, and runs attempts on pooled upstream connections
+// with the route's policy: timeout (the whole request, retries included), retries (every
+// retryOn condition, per-try timeout, Envoy's jittered back-off, another endpoint per retry,
+// the request body replayed from a bounded buffer), and mirrors (fire-and-forget copies). The
+// response streams back through the downstream interface, with the header operations applied.
+//
+// Thread affinity: the worker thread of its stream. Reused with its stream: the scratch strings
+// and header maps keep their capacity.
+#pragma once
+
+#include <boost/asio/awaitable.hpp>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "http/h1.h"
+#include "http/header_map.h"
+#include "proxy/downstream/downstream_stream.h"
+#include "proxy/proxy_error.h"
+#include "proxy/router/retry_state.h"
+#include "routing/decision.h"
+
+namespace meshroute::proxy {
+
+class HttpStream;
+class ProxyWorker;
+struct ClusterState;
+struct UpstreamConnection;
+
+// Headers a filter adds to the response the router forwards (CORS on actual requests).
+using ExtraHeaders = std::vector<std::pair<std::string_view, std::string_view>>;
+
+class Router {
+ public:
+  explicit Router(ProxyWorker& worker);
+  ~Router();
+  Router(const Router&) = delete;
+  Router& operator=(const Router&) = delete;
+
+  // Forwards the stream's request. False: the downstream connection must close.
+  boost::asio::awaitable<bool> forward(HttpStream& stream, DownstreamStream& down,
+                                       const routing::Decision& decision,
+                                       const ExtraHeaders& response_headers);
+
+ private:
+  // How one attempt ended.
+  struct Attempt {
+    bool response = false;  // a response head is in resp_
+    ProxyError error = ProxyError::kUpstreamReset;
+    AttemptFailure failure = AttemptFailure::kRemoteReset;
+    bool downstream_failed = false;  // the client's side: its body was malformed or it left
+  };
+  boost::asio::awaitable<Attempt> attempt(HttpStream& s, DownstreamStream& down,
+                                          ClusterState& cluster, int endpoint, int number);
+  boost::asio::awaitable<bool> connect(DownstreamStream& down, ClusterState& cluster, int endpoint,
+                                       bool reuse);
+  boost::asio::awaitable<bool> sendRequest(HttpStream& s, DownstreamStream& down, int number,
+                                           Attempt& result);
+  boost::asio::awaitable<bool> readResponseHead(HttpStream& s, bool& nothing_read, bool& malformed);
+  boost::asio::awaitable<bool> streamResponse(HttpStream& s, DownstreamStream& down,
+                                              const routing::Decision& d,
+                                              const routing::RoutedDestination& dest,
+                                              ClusterState& cluster, int endpoint,
+                                              const ExtraHeaders& extra);
+  boost::asio::awaitable<size_t> readUpstream();
+  boost::asio::awaitable<bool> writeUpstream(std::string_view a, std::string_view b = {},
+                                             std::string_view c = {});
+  void fireMirrors(HttpStream& s, const routing::Decision& d);
+  void dropUpstream();
+
+  ProxyWorker& worker_;
+  http::HeaderMap upstream_headers_;
+  http::HeaderMap response_headers_;
+  http::ResponseHead resp_;
+  std::string head_out_;
+  std::string request_id_;
+  // The request body as sent, kept while a retry or a mirror may need it (bounded).
+  std::string replay_;
+  bool replay_complete_ = false;  // replay_ holds the whole body
+  bool replay_overflow_ = false;  // the body outgrew the bound: no retry, no mirror copy
+  bool keep_body_ = false;
+  bool mirrors_pending_ = false;
+  std::optional<DeadlineKind> expired_;  // the deadline that ended the last attempt, if one did
+  std::unique_ptr<UpstreamConnection> up_;
+};
+
+}  // namespace meshroute::proxy
