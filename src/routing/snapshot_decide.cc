@@ -265,17 +265,22 @@ void blockAll(std::string_view host, Decision& d) {
       host));
 }
 
+// `known_scope` and `known_rc`: the proxy's scope and route configuration for the request's
+// port when the caller has them (a worker's memo), so that the request path neither formats
+// cache keys nor takes the snapshot's cache lock.
 void decideSidecarHttp(const Snapshot::Compiled& c, const Proxy& proxy, const Request& request,
-                       const DecideOptions& opts, Decision& d) {
+                       const DecideOptions& opts, Decision& d,
+                       std::shared_ptr<const SidecarScope> known_scope = nullptr,
+                       std::shared_ptr<const RouteConfig> known_rc = nullptr) {
   const RequestView req(request);
   const StringMap& labels = request.source_labels.empty() ? proxy.labels : request.source_labels;
   const std::string& ns = request.source_ns.empty() ? proxy.ns : request.source_ns;
   const StaticContext ctx{&labels, ns, request.port, "mesh"};
-  const auto scope = c.sidecarScope(proxy);
+  const auto scope = known_scope ? std::move(known_scope) : c.sidecarScope(proxy);
   ActionContext actx{&c, &proxy, &req, request.port, false, false, nullptr};
   actx.resolve = opts.resolve_destinations;
 
-  const auto rc = c.sidecarRouteConfig(proxy, *scope, ctx);
+  const auto rc = known_rc ? std::move(known_rc) : c.sidecarRouteConfig(proxy, *scope, ctx);
   // A non-HTTP port of the addressed service gets a listener of its own (its address and port):
   // the request is proxied as TCP.
   if (const registry::Service* svc = rc->tcpService(request.destination_address, req.host())) {
@@ -592,20 +597,27 @@ std::shared_ptr<const Decision> Snapshot::decideShared(const Proxy& proxy, const
   }
   const Compiled& c = *compiled_;
   if (!st.scope) st.scope = c.sidecarScope(proxy);
-  const RouteConfig* rc = nullptr;
+  std::shared_ptr<const RouteConfig> rc_shared;
   for (const auto& [port, config] : st.route_configs) {
-    if (port == request.port) rc = config.get();
+    if (port == request.port) rc_shared = config;
   }
-  if (rc == nullptr) {
+  if (!rc_shared) {
     const StaticContext ctx{&proxy.labels, proxy.ns, request.port, "mesh"};
-    auto config = c.sidecarRouteConfig(proxy, *st.scope, ctx);
-    rc = config.get();
-    st.route_configs.emplace_back(request.port, std::move(config));
+    rc_shared = c.sidecarRouteConfig(proxy, *st.scope, ctx);
+    st.route_configs.emplace_back(request.port, rc_shared);
   }
+  const RouteConfig* rc = rc_shared.get();
+  // What the memo cannot reuse is decided afresh, with the memo's scope and route
+  // configuration: no cache key is formatted and no lock taken.
+  auto fresh_sidecar = [&] {
+    auto d = std::make_shared<Decision>();
+    decideSidecarHttp(c, proxy, request, options, *d, st.scope, rc_shared);
+    return std::shared_ptr<const Decision>(std::move(d));
+  };
   const RequestView req(request);
   if (!rc->exists || !rc->http_listener ||
       rc->tcpService(request.destination_address, req.host()) != nullptr) {
-    return fresh();
+    return fresh_sidecar();
   }
   const int vi = rc->find(req.host());
   DecisionMemo::State::Key key{rc, nullptr};
@@ -616,17 +628,17 @@ std::shared_ptr<const Decision> Snapshot::decideShared(const Proxy& proxy, const
       const Hit hit = findMatch(v, req);
       if (hit.seg != nullptr) {
         const HttpRouteMatch& r = hit.seg->vs->routes[static_cast<size_t>(hit.route)];
-        if (dependsOnRequest(*hit.seg->vs, r)) return fresh();
+        if (dependsOnRequest(*hit.seg->vs, r)) return fresh_sidecar();
         key.route = &r;
       }
     } else if (v.kind != VhostKind::kDefault) {
-      return fresh();  // allow_any and block_all name the request's host
+      return fresh_sidecar();  // allow_any and block_all name the request's host
     }
   }
   if (auto it = st.decisions.find(key); it != st.decisions.end()) return it->second;
   // Bounded like every cache here; a configuration has far fewer routes than this.
   if (st.decisions.size() >= 65536) st.decisions.clear();
-  auto d = fresh();
+  auto d = fresh_sidecar();
   st.decisions.emplace(key, d);
   return d;
 }
