@@ -40,6 +40,8 @@ const std::array<ErrorInfo, static_cast<size_t>(ProxyError::kCount)> kErrors = {
      S::kUpstream, true},
     {504, "upstream request timeout", F::kUpstreamRequestTimeout, "response_timeout", S::kUpstream,
      true},
+    {504, "upstream request timeout", F::kUpstreamRequestTimeout, "upstream_per_try_timeout",
+     S::kUpstream, true},
     {400, "Bad Request", F::kDownstreamProtocolError, "http1.codec_error", S::kDownstream, false},
     {408, "request header timeout", F::kNone, "request_header_timeout", S::kDownstream, false},
     {408, "stream timeout", F::kStreamIdleTimeout, "stream_idle_timeout", S::kDownstream, false},

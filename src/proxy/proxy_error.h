@@ -85,7 +85,8 @@ enum class ProxyError : uint8_t {
   kConnectTimeout,        // 503 UF: connecting took longer than connectTimeout
   kUpstreamReset,         // 503 UC: the upstream closed before a complete response head
   kUpstreamProtocol,      // 502 UPE: the upstream's response head was malformed
-  kUpstreamTimeout,       // 504 UT: the route timeout (or the last per-try timeout) expired
+  kUpstreamTimeout,       // 504 UT: the route timeout expired
+  kPerTryTimeout,         // 504 UT: the last attempt's per-try timeout expired
   kDownstreamProtocol,    // 400 DPE: the client's request (head or body framing) is malformed
   kHeaderTimeout,         // 408: the request head did not arrive in time
   kStreamIdleTimeout,     // 408 SI: no progress on the stream for stream_idle_timeout

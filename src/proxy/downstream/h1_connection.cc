@@ -396,6 +396,15 @@ void H1Connection::onTimer(const boost::system::error_code& ec) {
   armDeadlines();
 }
 
+void H1Connection::watchUpstream(UpstreamConnection* upstream) {
+  upstream_ = upstream;
+  if (upstream == nullptr) {
+    upstream_wait_since_ = {};
+  } else if (upstream_wait_since_ == Clock::time_point{}) {
+    upstream_wait_since_ = Clock::now();
+  }
+}
+
 std::optional<DeadlineKind> H1Connection::takeExpired() {
   auto e = expired_;
   expired_.reset();

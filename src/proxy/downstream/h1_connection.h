@@ -68,7 +68,7 @@ class H1Connection final : public DownstreamStream,
   void armDeadlines() override;
   std::optional<DeadlineKind> takeExpired() override;
   boost::asio::awaitable<bool> sleep(std::chrono::milliseconds d) override;
-  void watchUpstream(UpstreamConnection* upstream) override { upstream_ = upstream; }
+  void watchUpstream(UpstreamConnection* upstream) override;
   [[nodiscard]] bool clientGone() const override { return client_gone_; }
 
  private:

@@ -209,7 +209,7 @@ awaitable<bool> Router::forward(HttpStream& s, DownstreamStream& down, const rou
       dropUpstream();
       if (a.failure == AttemptFailure::kPerTryTimeout) {
         bump(cs ? &cs->upstream_rq_timeout : nullptr);
-        co_return co_await s.reply(down, ProxyError::kUpstreamTimeout);
+        co_return co_await s.reply(down, ProxyError::kPerTryTimeout);
       }
       co_return co_await s.reply(down, a.error);
     }
