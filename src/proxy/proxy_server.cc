@@ -7,6 +7,7 @@
 #include <boost/asio/post.hpp>
 #include <iostream>
 
+#include "proxy/enforcement.h"
 #include "runtime/listener.h"
 
 namespace meshroute::proxy {
@@ -46,6 +47,7 @@ bool ProxyServer::start(std::string& error) {
     return false;
   }
   for (const auto& w : gen->warnings) log("warning: " + w);
+  for (const auto& w : unenforcedPolicies(*gen->snapshot)) log("warning: " + w);
   for (size_t i = 0; i < settings_.workers; ++i) {
     auto worker = std::make_unique<ProxyWorker>(i, shared_);
     auto acceptor = runtime::openListener(worker->context(), settings_.listen, true, error);
@@ -88,6 +90,7 @@ void ProxyServer::reload(std::string_view trigger) {
     return;
   }
   for (const auto& w : gen->warnings) log("warning: " + w);
+  for (const auto& w : unenforcedPolicies(*gen->snapshot)) log("warning: " + w);
   for (auto& w : workers_) w->publish(gen);
   {
     std::lock_guard lock(mu_);
