@@ -173,6 +173,8 @@ Try:
   for i in $(seq 100); do curl -s -o /dev/null -D - -H 'Host: reviews:9080' http://{l}/; done | grep -i x-echo-name | sort | uniq -c
   # the proxy used as an HTTP proxy
   curl -s -x http://{l} http://ratings:9080/ratings/1 | head -c 200; echo
+  # fault injection: testers' ratings requests wait 2 s (flag DI in the access log)
+  curl -s -o /dev/null -w '%{{http_code}} after %{{time_total}}s\n' -H 'Host: ratings:9080' -H 'end-user: tester' http://{l}/
   # the same decisions, explained without sending anything
   meshroute explain -f {dir} 'GET http://reviews:9080/' -H 'x-user-type: beta'
   meshroute explain -f {dir} 'GET http://reviews:9080/'
@@ -221,6 +223,15 @@ int runChecks(const Options& o) {
   ok = ratings && ratings->status == 200 && ratings->headers["x-echo-name"] == "ratings-v1";
   std::cout << fmt::format("{} ratings -> {}\n", ok ? "ok  " : "FAIL",
                            ratings ? ratings->headers["x-echo-name"] : "no answer");
+  failures += ok ? 0 : 1;
+  const auto start = std::chrono::steady_clock::now();
+  auto tester = httpGet(proxy, "ratings:9080", "/", {{"end-user", "tester"}});
+  const auto waited = std::chrono::duration_cast<std::chrono::milliseconds>(
+      std::chrono::steady_clock::now() - start);
+  ok = tester && tester->status == 200 && waited >= std::chrono::milliseconds(1900);
+  std::cout << fmt::format(
+      "{} tester's ratings request delayed by the fault rule: {} after {} ms\n",
+      ok ? "ok  " : "FAIL", tester ? tester->status : 0, waited.count());
   failures += ok ? 0 : 1;
   return failures == 0 ? 0 : 1;
 }

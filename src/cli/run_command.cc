@@ -30,6 +30,8 @@ struct Options {
   double request_header_timeout = 60;
   double connect_timeout = 10;
   size_t max_connections = 100000;
+  size_t retry_buffer = size_t{1} << 20;
+  bool mirror_shadow_suffix = false;
 };
 
 std::chrono::milliseconds millis(double seconds) {
@@ -70,6 +72,8 @@ int run(const Options& o) {
   s.request_header_timeout = millis(o.request_header_timeout);
   s.connect_timeout = millis(o.connect_timeout);
   s.max_connections = o.max_connections;
+  s.retry_buffer_bytes = o.retry_buffer;
+  s.mirror_shadow_suffix = o.mirror_shadow_suffix;
 
   core::Diagnostics problems;
   routing::MeshConfig mesh;
@@ -157,6 +161,13 @@ void addRunCommand(CLI::App& app, int& exit_code) {
   cmd->add_option("--max-connections", o->max_connections,
                   "downstream connections beyond which new ones are closed")
       ->capture_default_str();
+  cmd->add_option("--retry-buffer", o->retry_buffer,
+                  "request body bytes kept for retries and mirror copies; a larger body is "
+                  "neither retried nor mirrored")
+      ->capture_default_str();
+  cmd->add_flag("--mirror-shadow-suffix", o->mirror_shadow_suffix,
+                "mirror copies get Envoy's \"-shadow\" host suffix (Istio before 1.28); by "
+                "default they keep the original authority");
   cmd->callback([o, &exit_code] { exit_code = run(*o); });
 }
 
