@@ -34,6 +34,9 @@ class HttpStream {
   [[nodiscard]] const runtime::ConfigGeneration& config() const { return *config_; }
   [[nodiscard]] const ConnectionInfo& connection() const { return *conn_; }
   [[nodiscard]] const routing::Decision& decision() const { return *decision_; }
+  // The codec's scratch for what it writes (response heads, local replies): part of the pooled
+  // stream, so an idle connection holds none of it.
+  std::string& wire() { return wire_; }
 
   // Serves the request whose head is in head(). False: the connection must close after it.
   boost::asio::awaitable<bool> serve(DownstreamStream& down, const ConnectionInfo& conn);
@@ -62,6 +65,7 @@ class HttpStream {
   const ConnectionInfo* conn_ = nullptr;
   RequestLog log_;
   std::string scratch_;
+  std::string wire_;
   ExtraHeaders cors_headers_;
   Router router_;
 };

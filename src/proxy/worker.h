@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "core/random.h"
+#include "http/h1.h"
 #include "proxy/buffer_pool.h"
 #include "proxy/cluster_cache.h"
 #include "proxy/host_stats.h"
@@ -79,6 +80,9 @@ class ProxyWorker {
   core::Random& random() { return random_; }
   stats::MetricsShard& metrics() { return metrics_; }
   BufferPool& buffers() { return buffers_; }
+  // Where connections parse request heads: the parse and the copy into a stream happen with no
+  // wait between them, so one head per worker serves every connection.
+  http::RequestHead& parseScratch() { return parse_scratch_; }
   std::unique_ptr<HttpStream> acquireStream();
   void releaseStream(std::unique_ptr<HttpStream> stream);
   [[nodiscard]] bool draining() const { return draining_; }
@@ -108,6 +112,7 @@ class ProxyWorker {
   core::Random random_;
   stats::MetricsShard& metrics_;
   BufferPool buffers_;
+  http::RequestHead parse_scratch_;
   std::vector<std::unique_ptr<HttpStream>> free_streams_;
   std::unordered_set<H1Connection*> connections_;
   std::string log_batch_;  // access log lines not yet handed to the writer

@@ -143,7 +143,7 @@ awaitable<H1Connection::HeadResult> H1Connection::readHead() {
   const auto& s = worker_.settings();
   while (true) {
     if (in_ && !in_->empty()) {
-      parse_error_ = http::parseRequestHead(in_->readable(), s.limits, parsed_);
+      parse_error_ = http::parseRequestHead(in_->readable(), s.limits, worker_.parseScratch());
       if (parse_error_.status == http::ParseStatus::kComplete) {
         deadlines_.clear(DeadlineKind::kHeader);
         deadlines_.clear(DeadlineKind::kIdle);
@@ -181,9 +181,11 @@ awaitable<H1Connection::HeadResult> H1Connection::readHead() {
 
 void H1Connection::copyHead() {
   RequestHead& h = stream_->head();
-  toRequestHead(parsed_, h);
-  in_->consume(parsed_.head_bytes);
-  chunked_ = parsed_.framing == http::Framing::kChunked;
+  // The views point into in_: copied before anything else can read into it.
+  const http::RequestHead& parsed = worker_.parseScratch();
+  toRequestHead(parsed, h);
+  in_->consume(parsed.head_bytes);
+  chunked_ = parsed.framing == http::Framing::kChunked;
   chunks_.reset();
   body_left_ = h.content_length;
   body_done_ = !h.has_body;
@@ -260,13 +262,14 @@ awaitable<bool> H1Connection::sendHeaders(const ResponseStart& start, bool end_s
   const RequestHead& req = request();
   const int minor = req.version_minor;
   if (!req.keep_alive || worker_.draining() || !body_done_) close_after_ = true;
-  out_.clear();
-  const H1Framing framing = appendResponseHead(out_, start, minor, close_after_);
+  std::string& out = stream_->wire();
+  out.clear();
+  const H1Framing framing = appendResponseHead(out, start, minor, close_after_);
   chunked_out_ = framing.chunked;
   close_after_ = framing.close;
   response_started_ = true;
-  if (start.upgrade) co_return co_await write(out_);
-  if (end_stream || !start.has_body) co_return co_await write(out_);
+  if (start.upgrade) co_return co_await write(out);
+  if (end_stream || !start.has_body) co_return co_await write(out);
   head_held_ = true;
   co_return true;
 }
@@ -275,7 +278,7 @@ awaitable<bool> H1Connection::sendData(std::string_view data, bool end_stream) {
   std::array<std::string_view, 4> parts{};
   size_t n = 0;
   if (head_held_) {
-    parts[n++] = out_;
+    parts[n++] = stream_->wire();
     head_held_ = false;
   }
   std::array<char, 20> size_line{};
@@ -308,12 +311,13 @@ awaitable<bool> H1Connection::sendLocalReply(int status, std::string_view body,
   bool keep = !closed_ && !close_after_ && co_await discardBody();
   keep = keep && stream_->head().keep_alive && !worker_.draining();
   if (!keep) close_after_ = true;
-  out_.clear();
-  appendLocalResponse(out_, status, body, extra_headers, close_after_,
+  std::string& out = stream_->wire();
+  out.clear();
+  appendLocalResponse(out, status, body, extra_headers, close_after_,
                       stream_->head().version_minor);
   response_started_ = true;
   head_held_ = false;
-  co_return co_await write(out_);
+  co_return co_await write(out);
 }
 
 awaitable<void> H1Connection::tunnel(std::unique_ptr<UpstreamConnection> upstream) {

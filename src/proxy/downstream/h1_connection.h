@@ -74,7 +74,7 @@ class H1Connection final : public DownstreamStream,
  private:
   enum class HeadResult : uint8_t { kRequest, kClose, kInvalid, kTimeout };
   boost::asio::awaitable<void> run();
-  // Reads and parses the next request head (parsed_, views into in_).
+  // Reads and parses the next request head (into the worker's scratch, views into in_).
   boost::asio::awaitable<HeadResult> readHead();
   boost::asio::awaitable<size_t> readMore();
   boost::asio::awaitable<bool> write(std::string_view a, std::string_view b = {});
@@ -97,8 +97,7 @@ class H1Connection final : public DownstreamStream,
   std::optional<DeadlineKind> expired_;
   std::unique_ptr<IoBuffer> in_;  // null while idle
   std::unique_ptr<HttpStream> stream_;
-  http::RequestHead parsed_;  // views into in_, valid until the head is consumed
-  http::ParseResult parse_error_;
+  http::ParseResult parse_error_;  // the parsed head itself is the worker's scratch
   ConnectionInfo info_;
   UpstreamConnection* upstream_ = nullptr;
   std::chrono::steady_clock::time_point upstream_wait_since_{};
@@ -108,9 +107,8 @@ class H1Connection final : public DownstreamStream,
   size_t pending_consume_ = 0;  // bytes of in_ behind the last view readBody() returned
   bool chunked_ = false;
   bool body_done_ = true;
-  // Response encoding.
-  std::string out_;
-  bool head_held_ = false;  // out_ holds a response head not yet written
+  // Response encoding (the head is written into the stream's wire buffer).
+  bool head_held_ = false;  // the stream's wire buffer holds a response head not yet written
   bool response_started_ = false;
   bool chunked_out_ = false;
   bool close_after_ = false;  // the response ends the connection
