@@ -356,13 +356,20 @@ class RetryTest(PolicyCase):
         bad_gateway_once = ["--fail-first", "1", "--fail-status", "502"]
         cls.only503 = cls.logged_echo("only503-v1", extra=bad_gateway_once)
         cls.also502 = cls.logged_echo("also502-v1", extra=bad_gateway_once)
+        cls.beside_refused = cls.logged_echo("refused-v1")
+        # A port nothing listens on: the kernel picks a free one, and it is closed again.
+        with socket.socket() as s:
+            s.bind(("127.0.0.1", 0))
+            refused_port = s.getsockname()[1]
         docs = [harness.service_yaml("noretry", 80, [("v1", cls.flaky.port)]),
                 harness.service_yaml("retry5xx", 80, [("v1", cls.flaky.port)]),
                 harness.service_yaml("first2", 80, [("v1", cls.first2.port)]),
                 harness.service_yaml("post2", 80, [("v1", cls.post2.port)]),
                 harness.service_yaml("exhaust", 80, [("v1", cls.first10.port)]),
                 harness.service_yaml("only503", 80, [("v1", cls.only503.port)]),
-                harness.service_yaml("also502", 80, [("v1", cls.also502.port)])]
+                harness.service_yaml("also502", 80, [("v1", cls.also502.port)]),
+                harness.service_yaml("refused", 80, [("v1", refused_port),
+                                                     ("v1", cls.beside_refused.port)])]
         # attempts: 0 turns retries off; without `retries` Istio's default policy would retry
         # 503 twice.
         docs.append(virtual_service("noretry", """
@@ -460,6 +467,26 @@ class RetryTest(PolicyCase):
         self.assertEqual(counts, ["1", "2", "3"], "x-envoy-attempt-count on each try")
         entry = access_log(self.proxy, f'"{request_id}"')
         self.assertEqual((entry["code"], entry["flags"]), ("200", {"-"}), entry["line"])
+
+    def test_post_refused_by_one_endpoint_reaches_the_other_with_its_body(self):
+        # No `retries`: Istio's default policy retries connect failures, on another endpoint
+        # (previous_hosts). The body was not read yet when the connection failed, so it goes
+        # whole to the next endpoint.
+        payload = os.urandom(64 * 1024)
+        digest = hashlib.sha256(payload).hexdigest()
+        ids = []
+        for _ in range(12):
+            request_id = rid("refused")
+            ids.append(request_id)
+            status, h, body, _ = send(self.proxy, "/post", fqdn("refused"),
+                                      {"x-request-id": request_id}, method="POST", body=payload)
+            self.assertEqual((status, h.get("x-echo-name")), (200, "refused-v1"),
+                             f"{request_id}: {body[:200]!r}")
+        barrier(self.proxy, self.beside_refused, fqdn("refused"))
+        for request_id in ids:
+            seen = self.beside_refused.seen(request_id)
+            self.assertEqual([e["body_sha256"] for e in seen], [digest],
+                             f"{request_id}: the body arrives once, intact")
 
     def test_post_body_is_replayed_on_every_try(self):
         payload = os.urandom(100 * 1024)

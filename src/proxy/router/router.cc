@@ -180,8 +180,9 @@ awaitable<bool> Router::forward(HttpStream& s, DownstreamStream& down, const rou
       }
       verdict = retry.onFailure(a.failure);
     }
-    if (verdict == RetryVerdict::kRetry && (replay_overflow_ || !replay_complete_)) {
-      // The body can't be sent again: Envoy's retry overflow.
+    if (verdict == RetryVerdict::kRetry && replay_overflow_) {
+      // The body read so far can't be sent again: Envoy's retry overflow. (A body not read
+      // completely is fine: the replay buffer holds what was read, the rest follows.)
       bump(cs ? &cs->upstream_rq_retry_overflow : nullptr);
       verdict = RetryVerdict::kNoRetry;
     }
