@@ -58,18 +58,24 @@ constexpr PolicyEnforcement kTable[] = {
     {"destinations[].port", true, "the destination's cluster"},
 };
 
-// Leaf paths of `j` under `prefix` ("a.b", arrays as "[]").
-void flatten(const nlohmann::json& j, const std::string& prefix, std::set<std::string>& out) {
+}  // namespace
+
+void jsonLeafPaths(const nlohmann::json& j, const std::string& prefix, std::set<std::string>& out) {
   if (j.is_object() && !j.empty()) {
-    for (const auto& [k, v] : j.items()) flatten(v, prefix.empty() ? k : prefix + "." + k, out);
+    for (const auto& [k, v] : j.items()) {
+      std::string path = prefix;
+      if (!path.empty()) path += '.';
+      path += k;
+      jsonLeafPaths(v, path, out);
+    }
   } else if (j.is_array() && !j.empty()) {
-    for (const auto& v : j) flatten(v, prefix + "[]", out);
+    std::string path = prefix;
+    path += "[]";
+    for (const auto& v : j) jsonLeafPaths(v, path, out);
   } else {
     out.insert(prefix);
   }
 }
-
-}  // namespace
 
 std::span<const PolicyEnforcement> policyEnforcement() { return kTable; }
 
@@ -91,10 +97,10 @@ std::vector<std::string> unenforcedPolicies(const routing::Snapshot& snapshot) {
     if (dr == nullptr) continue;
     std::set<std::string> paths;
     const nlohmann::json spec = api::toJson(*dr);
-    if (spec.contains("trafficPolicy")) flatten(spec["trafficPolicy"], "", paths);
+    if (spec.contains("trafficPolicy")) jsonLeafPaths(spec["trafficPolicy"], "", paths);
     if (spec.contains("subsets")) {
       for (const auto& s : spec["subsets"]) {
-        if (s.contains("trafficPolicy")) flatten(s["trafficPolicy"], "", paths);
+        if (s.contains("trafficPolicy")) jsonLeafPaths(s["trafficPolicy"], "", paths);
       }
     }
     std::set<std::string_view> reported;

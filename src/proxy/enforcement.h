@@ -7,6 +7,8 @@
 //   const PolicyEnforcement* e = enforcementFor("destinations[].policy.traffic_policy.tls.mode");
 #pragma once
 
+#include <nlohmann/json.hpp>
+#include <set>
 #include <span>
 #include <string>
 #include <string_view>
@@ -33,5 +35,8 @@ const PolicyEnforcement* enforcementFor(std::string_view path);
 // "file:line: DestinationRule ns/name: trafficPolicy.outlierDetection is not enforced by
 // meshroute run yet: ...".
 std::vector<std::string> unenforcedPolicies(const routing::Snapshot& snapshot);
+
+// The leaf paths of `j` below `prefix`, as the table names them ("a.b", array elements "[]").
+void jsonLeafPaths(const nlohmann::json& j, const std::string& prefix, std::set<std::string>& out);
 
 }  // namespace meshroute::proxy

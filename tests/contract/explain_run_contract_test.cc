@@ -94,16 +94,6 @@ spec:
     route: [{destination: {host: reviews, subset: v1}}]
 )";
 
-void flatten(const nlohmann::json& j, const std::string& prefix, std::set<std::string>& out) {
-  if (j.is_object() && !j.empty()) {
-    for (const auto& [k, v] : j.items()) flatten(v, prefix.empty() ? k : prefix + "." + k, out);
-  } else if (j.is_array() && !j.empty()) {
-    for (const auto& v : j) flatten(v, prefix + "[]", out);
-  } else {
-    out.insert(prefix);
-  }
-}
-
 class ExplainRunContract : public ::testing::Test {
  protected:
   void SetUp() override {
@@ -124,7 +114,7 @@ class ExplainRunContract : public ::testing::Test {
     const std::vector<std::string> ignored;
     const nlohmann::json j = cli::explainJson({proxy, req, d, ignored, *snapshot_});
     std::set<std::string> all;
-    flatten(j, "", all);
+    proxy::jsonLeafPaths(j, "", all);
     std::set<std::string> out;
     for (const std::string& p : all) {
       if (p.starts_with("policy.") || p.starts_with("destinations[].policy.") ||
