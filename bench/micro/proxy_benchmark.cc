@@ -136,7 +136,7 @@ void BM_RequestPipeline(benchmark::State& state) {
   for (auto _ : state) {
     const uint64_t before = g_allocations.load(std::memory_order_relaxed);
     http::parseRequestHead(kRequest, http::Limits{}, parsed);
-    toRequestHead(parsed, head);
+    toRequestHead(parsed, kRequest, head);
     toRoutingRequest(head, client_ip, request);
     const auto decision = snapshot->decideShared(proxy, request, memo);
     const routing::Decision& d = *decision;
@@ -198,7 +198,7 @@ routing::Request benchRequest() {
   http::RequestHead parsed;
   http::parseRequestHead(kRequest, http::Limits{}, parsed);
   RequestHead head;
-  toRequestHead(parsed, head);
+  toRequestHead(parsed, kRequest, head);
   routing::Request request;
   toRoutingRequest(head, "10.1.2.3", request);
   return request;

@@ -27,6 +27,34 @@ void HeaderMap::add(std::string_view name, std::string_view value) {
   entries_.push_back(e);
 }
 
+void HeaderMap::assignParsed(std::string_view raw, const std::vector<Header>& headers) {
+  clear();
+  arena_.assign(raw);
+  entries_.reserve(headers.size());
+  for (const Header& h : headers) {
+    Entry e;
+    e.name.offset = static_cast<uint32_t>(h.name.data() - raw.data());
+    e.name.size = static_cast<uint32_t>(h.name.size());
+    e.value.offset = static_cast<uint32_t>(h.value.data() - raw.data());
+    e.value.size = static_cast<uint32_t>(h.value.size());
+    for (size_t i = e.name.offset; i < e.name.offset + e.name.size; ++i) {
+      char& c = arena_[i];
+      if (c >= 'A' && c <= 'Z') c = static_cast<char>(c + ('a' - 'A'));
+    }
+    entries_.push_back(e);
+  }
+}
+
+void HeaderMap::assignOwned(const HeaderMap& other) {
+  clear();
+  for (size_t i = 0; i < other.size(); ++i) {
+    Entry e;
+    e.name = copy(other.name(i), false);
+    e.value = copy(other.value(i), false);
+    entries_.push_back(e);
+  }
+}
+
 void HeaderMap::addReference(std::string_view name, std::string_view value) {
   Entry e;
   e.name = Span{name.data(), 0, static_cast<uint32_t>(name.size())};

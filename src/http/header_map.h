@@ -17,6 +17,8 @@
 #include <string_view>
 #include <vector>
 
+#include "http/h1.h"
+
 namespace meshroute::http {
 
 class HeaderMap {
@@ -32,7 +34,14 @@ class HeaderMap {
 
   // Copies the name (lower-cased) and the value.
   void add(std::string_view name, std::string_view value);
-  // Copies nothing: `name` must already be lower-case.
+  // Replaces the map with `headers`, whose names and values are views into `raw` (a parsed
+  // head): `raw` is copied into the arena in one piece and the names lower-cased there, which
+  // costs one copy per head instead of one per header.
+  void assignParsed(std::string_view raw, const std::vector<Header>& headers);
+  // Replaces the map with a copy of `other` that owns all its bytes (references included), for
+  // a map that must outlive what `other` refers to (a mirror copy).
+  void assignOwned(const HeaderMap& other);
+  // Copies nothing: the caller keeps `name` and `value` alive while the map is used.
   void addReference(std::string_view name, std::string_view value);
   // Removes every header named `name` (any case), then adds it.
   void set(std::string_view name, std::string_view value);

@@ -30,15 +30,11 @@ void UpstreamPool::release(std::unique_ptr<UpstreamConnection> conn) {
   }
   UpstreamConnection* raw = conn.get();
   list.push_back(std::move(conn));
-  // A wait, not a read: asio tries a read at once (one system call that finds nothing, on
-  // every release) but queues a wait for the next readiness event. A close that arrived
-  // before the wait was queued goes unseen here; the session then finds the connection dead
-  // when it sends, and sends the request again on a new one (Router::attempt).
-  raw->socket.async_wait(boost::asio::socket_base::wait_read,
-                         [this, raw](const boost::system::error_code& e) {
-                           if (e == boost::asio::error::operation_aborted) return;
-                           dropIdle(raw);
-                         });
+  raw->socket.async_read_some(boost::asio::buffer(&raw->watch_byte, 1),
+                              [this, raw](const boost::system::error_code& e, size_t) {
+                                if (e == boost::asio::error::operation_aborted) return;
+                                dropIdle(raw);
+                              });
 }
 
 // Only compares addresses until it finds `conn` in the pool: a connection taken for a request

@@ -21,6 +21,7 @@ struct UpstreamConnection {
   std::string key;  // "10.0.0.1:8080"
   IoBuffer buffer;
   uint64_t requests = 0;  // served on this connection (1 = fresh)
+  char watch_byte = 0;    // where the idle watch's read lands (an unasked byte ends the reuse)
 };
 
 class UpstreamPool {
@@ -29,9 +30,12 @@ class UpstreamPool {
 
   // An idle connection to `key` that the upstream has not closed meanwhile, or null.
   std::unique_ptr<UpstreamConnection> takeIdle(const std::string& key);
-  // Keeps a connection whose last exchange ended cleanly for reuse. While it is idle a read
-  // waits on it, so that an upstream that closes it (or sends anything unasked) takes it out
-  // of the pool at once, as Envoy does, instead of a check on every reuse.
+  // Keeps a connection whose last exchange ended cleanly for reuse. While it is idle a one-byte
+  // read waits on it, so that an upstream that closes it (or sends anything unasked) takes it
+  // out of the pool at once, as Envoy does, instead of a check on every reuse. A read, not a
+  // readiness wait: Asio re-registers the socket with epoll for every wait (a system call, and
+  // a spurious wake-up for the writable socket), while a read on a socket its last read
+  // drained just queues.
   void release(std::unique_ptr<UpstreamConnection> conn);
   void closeAll();
   [[nodiscard]] size_t idleCount() const;

@@ -2,14 +2,13 @@
 
 namespace meshroute::proxy {
 
-void toRequestHead(const http::RequestHead& parsed, RequestHead& h) {
+void toRequestHead(const http::RequestHead& parsed, std::string_view raw, RequestHead& h) {
   h.method.assign(parsed.method);
   h.target.assign(parsed.target);
   h.authority.assign(parsed.host);
   h.protocol.assign(parsed.version_minor == 0 ? "HTTP/1.0" : "HTTP/1.1");
   h.version_minor = parsed.version_minor;
-  h.headers.clear();
-  for (const http::Header& hd : parsed.headers) h.headers.add(hd.name, hd.value);
+  h.headers.assignParsed(raw, parsed.headers);
   h.length_known = parsed.framing == http::Framing::kContentLength;
   h.content_length = h.length_known ? parsed.content_length : 0;
   h.has_body =

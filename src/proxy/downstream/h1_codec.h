@@ -15,7 +15,8 @@
 namespace meshroute::proxy {
 
 // Copies method, target, Host, version, headers (names lower-cased) and the body framing.
-void toRequestHead(const http::RequestHead& parsed, RequestHead& out);
+// `raw`: the bytes the head was parsed from (its views point into them).
+void toRequestHead(const http::RequestHead& parsed, std::string_view raw, RequestHead& out);
 
 struct H1Framing {
   bool chunked = false;  // the body goes out in chunks

@@ -81,6 +81,13 @@ void H1Connection::onDrain() {
 }
 
 void H1Connection::onTick(Clock::time_point now) {
+  // A connection quiet for two ticks (100-200 ms) gives its read buffer back.
+  if (reading_idle_ && !park_requested_ && ++idle_ticks_ >= 2) {
+    park_requested_ = true;
+    boost::system::error_code ignored;
+    socket_.cancel(ignored);
+    return;
+  }
   if (watching_ || closed_ || upstream_wait_since_ == Clock::time_point{} || !body_done_) return;
   if (now - upstream_wait_since_ >= kWatchAfter) startDisconnectWatch();
 }
@@ -159,12 +166,31 @@ awaitable<H1Connection::HeadResult> H1Connection::readHead() {
     } else {
       deadlines_.set(DeadlineKind::kIdle, Clock::now() + s.idle_timeout);
       armDeadlines();
-      if (!fresh_) {
-        // Idle: wait for bytes without holding a buffer.
+      if (parked_) {
+        // Idle for a while: wait for bytes without holding a buffer. (A readiness wait costs
+        // Asio an epoll_ctl, so only connections that went quiet pay it.)
+        releaseBufferIfEmpty();
         boost::system::error_code ec;
         co_await socket_.async_wait(asio::socket_base::wait_read,
                                     asio::redirect_error(use_awaitable, ec));
         if (ec || closed_) co_return HeadResult::kClose;
+        parked_ = false;
+      } else if (!fresh_) {
+        // Between the requests of a busy connection: read straight into the pooled buffer. The
+        // worker's tick parks the connection (cancels this read, returns the buffer) when it
+        // stays quiet.
+        takeBuffer();
+        reading_idle_ = true;
+        idle_ticks_ = 0;
+        const size_t n = co_await readMore();
+        reading_idle_ = false;
+        if (n > 0) continue;
+        if (park_requested_ && !closed_) {
+          park_requested_ = false;
+          parked_ = true;
+          continue;
+        }
+        co_return HeadResult::kClose;
       }
     }
     fresh_ = false;
@@ -183,7 +209,7 @@ void H1Connection::copyHead() {
   RequestHead& h = stream_->head();
   // The views point into in_: copied before anything else can read into it.
   const http::RequestHead& parsed = worker_.parseScratch();
-  toRequestHead(parsed, h);
+  toRequestHead(parsed, in_->readable().substr(0, parsed.head_bytes), h);
   in_->consume(parsed.head_bytes);
   chunked_ = parsed.framing == http::Framing::kChunked;
   chunks_.reset();

@@ -117,6 +117,11 @@ class H1Connection final : public DownstreamStream,
   bool client_gone_ = false;
   bool watching_ = false;
   bool fresh_ = true;  // no request read yet: bytes are likely already there
+  // Between requests: reading into a pooled buffer (busy) or parked without one (quiet).
+  bool reading_idle_ = false;
+  bool park_requested_ = false;
+  bool parked_ = false;
+  uint8_t idle_ticks_ = 0;
 };
 
 }  // namespace meshroute::proxy

@@ -27,13 +27,13 @@ bool dropped(const HeaderOps& route, const HeaderOps& dest, std::string_view nam
 // values are the configuration's strings, which the request's decision keeps alive.
 void addOperations(const HeaderOps& route, const HeaderOps& dest, http::HeaderMap& out) {
   for (const auto& [name, value] : dest.set) {
-    if (!listed(route.set, name) && !listed(route.remove, name)) out.add(name, value);
+    if (!listed(route.set, name) && !listed(route.remove, name)) out.addReference(name, value);
   }
-  for (const auto& [name, value] : route.set) out.add(name, value);
+  for (const auto& [name, value] : route.set) out.addReference(name, value);
   for (const auto& [name, value] : dest.add) {
-    if (!listed(route.remove, name)) out.add(name, value);
+    if (!listed(route.remove, name)) out.addReference(name, value);
   }
-  for (const auto& [name, value] : route.add) out.add(name, value);
+  for (const auto& [name, value] : route.add) out.addReference(name, value);
 }
 
 // Names arrive lower-cased from the codec. Dispatches on length first: most names are none
@@ -95,7 +95,10 @@ void buildUpstreamHeaders(const UpstreamHeadersInput& in, http::HeaderMap& out) 
       !dest.rewritten_authority.empty()    ? std::string_view(dest.rewritten_authority)
       : !route.rewritten_authority.empty() ? std::string_view(route.rewritten_authority)
                                            : std::string_view(in.request.authority);
-  out.add("host", authority);
+  // References only, except what is computed here: the head, the routing request and the
+  // decision all live as long as the request, and copying every header cost more than the rest
+  // of the mutation.
+  out.addReference("host", authority);
   std::string_view forwarded_for;
   bool has_proto = false;
   const bool ops = !empty(route.request_headers) || !empty(dest.request_headers);
@@ -109,21 +112,23 @@ void buildUpstreamHeaders(const UpstreamHeadersInput& in, http::HeaderMap& out) 
       continue;
     }
     if (name == "x-forwarded-proto") has_proto = true;
-    out.add(name, h.value(i));
+    out.addReference(name, h.value(i));
   }
   if (ops) addOperations(route.request_headers, dest.request_headers, out);
   if (forwarded_for.empty()) {
-    out.add("x-forwarded-for", in.client_ip);
+    out.addReference("x-forwarded-for", in.client_ip);
   } else {
     std::string joined;
     joined.reserve(forwarded_for.size() + 2 + in.client_ip.size());
     joined.append(forwarded_for).append(", ").append(in.client_ip);
     out.add("x-forwarded-for", joined);
   }
-  if (!has_proto) out.add("x-forwarded-proto", in.request.scheme);
-  if (!in.generated_request_id.empty()) out.add("x-request-id", in.generated_request_id);
+  if (!has_proto) out.addReference("x-forwarded-proto", in.request.scheme);
+  if (!in.generated_request_id.empty()) {
+    out.addReference("x-request-id", in.generated_request_id);
+  }
   if (!route.rewritten_path.empty() && route.rewritten_path != in.request.path) {
-    out.add("x-envoy-original-path", in.request.path);
+    out.addReference("x-envoy-original-path", in.request.path);
   }
   if (route.timeout && route.timeout->totalNanos() > 0) {
     char digits[24];
@@ -136,8 +141,8 @@ void buildUpstreamHeaders(const UpstreamHeadersInput& in, http::HeaderMap& out) 
     out.add("x-envoy-expected-rq-timeout-ms", std::string_view(digits + sizeof(digits) - n, n));
   }
   if (in.head.upgrade) {
-    out.add("connection", "upgrade");
-    out.add("upgrade", h.get("upgrade"));
+    out.addReference("connection", "upgrade");
+    out.addReference("upgrade", h.get("upgrade"));
   }
 }
 
@@ -199,7 +204,9 @@ void buildResponseHeaders(const http::ResponseHead& resp, const routing::Decisio
       }
     }
     if (ops && dropped(route, dest, h.name)) continue;
-    out.add(h.name, h.value);
+    // A view into the upstream's read buffer: valid until the router reads from it again,
+    // which happens only after the head has been written out.
+    out.addReference(h.name, h.value);
   }
   if (ops) addOperations(route, dest, out);
   if (service_time_ms >= 0) {

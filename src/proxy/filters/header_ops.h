@@ -34,7 +34,8 @@ struct UpstreamHeadersInput {
 };
 
 // Fills `out` (cleared first) with the headers the upstream sees, except framing and the attempt
-// count, which depend on the attempt and the wire.
+// count, which depend on the attempt and the wire. Most entries refer to `in`'s head, request,
+// decision and id: `out` is valid while they are.
 void buildUpstreamHeaders(const UpstreamHeadersInput& in, http::HeaderMap& out);
 
 // The path the upstream sees: the rewritten one, else the request's.
@@ -47,7 +48,8 @@ void appendUpstreamHead(std::string& out, std::string_view method, std::string_v
                         const http::HeaderMap& headers, const RequestHead& head, int attempt);
 
 // Fills `out` (cleared first) with the response headers the client sees: the upstream's minus
-// hop-by-hop ones and framing, the operations applied, x-envoy-upstream-service-time.
+// hop-by-hop ones and framing, the operations applied, x-envoy-upstream-service-time. Entries
+// refer to `resp`'s buffer and the decision: serialize `out` before that buffer is read into.
 void buildResponseHeaders(const http::ResponseHead& resp, const routing::Decision& decision,
                           const routing::RoutedDestination& destination, int64_t service_time_ms,
                           http::HeaderMap& out);

@@ -589,7 +589,7 @@ void Router::fireMirrors(HttpStream& s, const routing::Decision& d) {
     MirrorRequest copy;
     copy.method = s.head().method;
     copy.path = std::string(upstreamPath(s.routingRequest(), d));
-    copy.headers = upstream_headers_;
+    copy.headers.assignOwned(upstream_headers_);  // the copy outlives this request
     if (settings.mirror_shadow_suffix) {
       // Envoy's original behaviour: "-shadow" appended to the host part of the authority.
       std::string host(copy.headers.get("host"));

@@ -12,7 +12,7 @@ RequestHead copyOf(const std::string& raw) {
   EXPECT_EQ(http::parseRequestHead(raw, http::Limits{}, parsed).status,
             http::ParseStatus::kComplete);
   RequestHead h;
-  toRequestHead(parsed, h);
+  toRequestHead(parsed, raw, h);
   return h;
 }
 
