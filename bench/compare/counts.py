@@ -353,7 +353,8 @@ def main():
     finally:
         backend.send_signal(signal.SIGQUIT)
         backend.wait(20)
-        shutil.rmtree(work, ignore_errors=True)
+        if not os.environ.get("COUNTS_KEEP"):  # COUNTS_KEEP=1 keeps the callgrind dumps
+            shutil.rmtree(work, ignore_errors=True)
     meta = {"date": time.strftime("%Y-%m-%d"), "command": " ".join(["python3"] + sys.argv),
             "requests": args.requests, "connections": args.connections,
             "client": "h2load --h1 -c 4 (one request in flight per connection)",

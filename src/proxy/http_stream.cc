@@ -64,9 +64,21 @@ awaitable<bool> HttpStream::serve(DownstreamStream& down, const ConnectionInfo& 
   log_.path = request_.path;
   log_.protocol = head_.protocol;
   log_.authority = request_.authority;
-  log_.user_agent.assign(head_.headers.get("user-agent"));
-  log_.request_id.assign(head_.headers.get("x-request-id"));
-  log_.forwarded_for.assign(head_.headers.get("x-forwarded-for"));
+  // One pass over the headers for the three the log keeps (names are lower-case already).
+  log_.user_agent.clear();
+  log_.request_id.clear();
+  log_.forwarded_for.clear();
+  const http::HeaderMap& hm = head_.headers;
+  for (size_t i = 0; i < hm.size(); ++i) {
+    const std::string_view name = hm.name(i);
+    if (name.size() == 10 && name == "user-agent") {
+      if (log_.user_agent.empty()) log_.user_agent.assign(hm.value(i));
+    } else if (name.size() == 12 && name == "x-request-id") {
+      if (log_.request_id.empty()) log_.request_id.assign(hm.value(i));
+    } else if (name.size() == 15 && name == "x-forwarded-for") {
+      if (log_.forwarded_for.empty()) log_.forwarded_for.assign(hm.value(i));
+    }
+  }
   // Every wait of the stream is bounded, whatever else is armed.
   down.deadlines().set(DeadlineKind::kStreamIdle,
                        log_.start + worker_.settings().stream_idle_timeout);

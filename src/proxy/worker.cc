@@ -29,7 +29,9 @@ ProxyWorker::ProxyWorker(size_t index, SharedState& shared)
       pool_(shared.settings.max_idle_upstream_per_host),
       random_(std::random_device{}() ^ (static_cast<uint64_t>(index) << 32)),
       metrics_(shared.metrics.shard(index)),
-      buffers_(shared.settings.limits.max_head_bytes + kReadBuffer, 256) {}
+      // A few spare buffers cover the connections that read at the same instant; more would
+      // only keep memory that bursts of connections leave behind.
+      buffers_(shared.settings.limits.max_head_bytes + kReadBuffer, 8) {}
 
 ProxyWorker::~ProxyWorker() {
   stop();

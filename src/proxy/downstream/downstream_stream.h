@@ -66,9 +66,10 @@ class DownstreamStream {
   virtual boost::asio::awaitable<BodyRead> readBody(std::string_view& data) = 0;
   [[nodiscard]] virtual bool bodyComplete() const = 0;
 
-  // The response head; it may be held back and sent with the first data (one system call for a
-  // small response). end_stream: there is no body.
-  virtual boost::asio::awaitable<bool> sendHeaders(const ResponseStart& start, bool end_stream) = 0;
+  // Encodes the response head and holds it: it goes out with the first sendData() (one system
+  // call for a small response; sendData({}, true) when there is no body). Synchronous, so the
+  // head's views (into the upstream's buffer) need only live until this returns.
+  virtual bool encodeHeaders(const ResponseStart& start) = 0;
   virtual boost::asio::awaitable<bool> sendData(std::string_view data, bool end_stream) = 0;
   // A response the proxy makes itself (status, plain-text body, extra "name: value\r\n" lines).
   virtual boost::asio::awaitable<bool> sendLocalReply(int status, std::string_view body,

@@ -81,13 +81,6 @@ void H1Connection::onDrain() {
 }
 
 void H1Connection::onTick(Clock::time_point now) {
-  // A connection quiet for two ticks (100-200 ms) gives its read buffer back.
-  if (reading_idle_ && !park_requested_ && ++idle_ticks_ >= 2) {
-    park_requested_ = true;
-    boost::system::error_code ignored;
-    socket_.cancel(ignored);
-    return;
-  }
   if (watching_ || closed_ || upstream_wait_since_ == Clock::time_point{} || !body_done_) return;
   if (now - upstream_wait_since_ >= kWatchAfter) startDisconnectWatch();
 }
@@ -166,31 +159,15 @@ awaitable<H1Connection::HeadResult> H1Connection::readHead() {
     } else {
       deadlines_.set(DeadlineKind::kIdle, Clock::now() + s.idle_timeout);
       armDeadlines();
-      if (parked_) {
-        // Idle for a while: wait for bytes without holding a buffer. (A readiness wait costs
-        // Asio an epoll_ctl, so only connections that went quiet pay it.)
+      if (!fresh_) {
+        // Idle: wait for bytes without holding a buffer. (A readiness wait costs Asio an
+        // epoll_ctl; a read would cost a recv that finds nothing first, so the count is the same
+        // and an idle connection holds no buffer.)
         releaseBufferIfEmpty();
         boost::system::error_code ec;
         co_await socket_.async_wait(asio::socket_base::wait_read,
                                     asio::redirect_error(use_awaitable, ec));
         if (ec || closed_) co_return HeadResult::kClose;
-        parked_ = false;
-      } else if (!fresh_) {
-        // Between the requests of a busy connection: read straight into the pooled buffer. The
-        // worker's tick parks the connection (cancels this read, returns the buffer) when it
-        // stays quiet.
-        takeBuffer();
-        reading_idle_ = true;
-        idle_ticks_ = 0;
-        const size_t n = co_await readMore();
-        reading_idle_ = false;
-        if (n > 0) continue;
-        if (park_requested_ && !closed_) {
-          park_requested_ = false;
-          parked_ = true;
-          continue;
-        }
-        co_return HeadResult::kClose;
       }
     }
     fresh_ = false;
@@ -284,7 +261,8 @@ awaitable<bool> H1Connection::discardBody() {
 
 // ---- response ------------------------------------------------------------------------------
 
-awaitable<bool> H1Connection::sendHeaders(const ResponseStart& start, bool end_stream) {
+bool H1Connection::encodeHeaders(const ResponseStart& start) {
+  if (closed_) return false;
   const RequestHead& req = request();
   const int minor = req.version_minor;
   if (!req.keep_alive || worker_.draining() || !body_done_) close_after_ = true;
@@ -294,10 +272,8 @@ awaitable<bool> H1Connection::sendHeaders(const ResponseStart& start, bool end_s
   chunked_out_ = framing.chunked;
   close_after_ = framing.close;
   response_started_ = true;
-  if (start.upgrade) co_return co_await write(out);
-  if (end_stream || !start.has_body) co_return co_await write(out);
   head_held_ = true;
-  co_return true;
+  return true;
 }
 
 awaitable<bool> H1Connection::sendData(std::string_view data, bool end_stream) {

@@ -58,7 +58,7 @@ class H1Connection final : public DownstreamStream,
   [[nodiscard]] const RequestHead& request() const override;
   boost::asio::awaitable<BodyRead> readBody(std::string_view& data) override;
   [[nodiscard]] bool bodyComplete() const override { return body_done_; }
-  boost::asio::awaitable<bool> sendHeaders(const ResponseStart& start, bool end_stream) override;
+  bool encodeHeaders(const ResponseStart& start) override;
   boost::asio::awaitable<bool> sendData(std::string_view data, bool end_stream) override;
   boost::asio::awaitable<bool> sendLocalReply(int status, std::string_view body,
                                               std::string_view extra_headers) override;
@@ -117,11 +117,6 @@ class H1Connection final : public DownstreamStream,
   bool client_gone_ = false;
   bool watching_ = false;
   bool fresh_ = true;  // no request read yet: bytes are likely already there
-  // Between requests: reading into a pooled buffer (busy) or parked without one (quiet).
-  bool reading_idle_ = false;
-  bool park_requested_ = false;
-  bool parked_ = false;
-  uint8_t idle_ticks_ = 0;
 };
 
 }  // namespace meshroute::proxy

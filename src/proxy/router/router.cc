@@ -114,7 +114,7 @@ awaitable<bool> Router::forward(HttpStream& s, DownstreamStream& down, const rou
 
   // The id travels with every attempt and every mirror copy.
   request_id_.clear();
-  if (head.headers.get("x-request-id").empty()) {
+  if (log.request_id.empty()) {  // the stream took the client's x-request-id, if any
     request_id_ = makeRequestId(worker_.random());
     log.request_id = request_id_;
   }
@@ -454,7 +454,7 @@ awaitable<bool> Router::streamResponse(HttpStream& s, DownstreamStream& down,
     down.deadlines().clear(DeadlineKind::kPerTry);
     down.deadlines().clear(DeadlineKind::kRoute);
     down.watchUpstream(nullptr);
-    if (co_await down.sendHeaders(start, false)) {
+    if (down.encodeHeaders(start) && co_await down.sendData({}, false)) {
       co_await down.tunnel(std::move(up_));
     } else {
       dropUpstream();
@@ -462,7 +462,7 @@ awaitable<bool> Router::streamResponse(HttpStream& s, DownstreamStream& down,
     co_return false;
   }
   if (!start.has_body) {
-    const bool ok = co_await down.sendHeaders(start, true);
+    const bool ok = down.encodeHeaders(start) && co_await down.sendData({}, true);
     down.watchUpstream(nullptr);
     if (ok && resp_.keep_alive && up_->buffer.empty()) {
       worker_.pool().release(std::move(up_));
@@ -471,7 +471,7 @@ awaitable<bool> Router::streamResponse(HttpStream& s, DownstreamStream& down,
     }
     co_return ok;
   }
-  if (!co_await down.sendHeaders(start, false)) {
+  if (!down.encodeHeaders(start)) {
     log.addFlag(ResponseFlag::kDownstreamConnectionTermination);
     dropUpstream();
     co_return false;
@@ -479,6 +479,7 @@ awaitable<bool> Router::streamResponse(HttpStream& s, DownstreamStream& down,
   http::ChunkedDecoder chunks(worker_.settings().limits);
   uint64_t left = resp_.content_length;
   bool done = false;
+  bool wrote = false;  // the held head went out (with data or alone)
   while (true) {
     std::string_view avail = up_->buffer.readable();
     if (resp_.framing == http::Framing::kContentLength) {
@@ -487,6 +488,7 @@ awaitable<bool> Router::streamResponse(HttpStream& s, DownstreamStream& down,
       done = left == 0;
       log.bytes_sent += take;
       if ((take > 0 || done) && !co_await down.sendData(avail.substr(0, take), done)) break;
+      wrote = wrote || take > 0 || done;
       up_->buffer.consume(take);
     } else if (resp_.framing == http::Framing::kChunked) {
       // Decoded and encoded again for the client: what goes out is always well framed.
@@ -507,6 +509,7 @@ awaitable<bool> Router::streamResponse(HttpStream& s, DownstreamStream& down,
           log.addFlag(ResponseFlag::kDownstreamConnectionTermination);
           break;
         }
+        wrote = wrote || !step.payload.empty() || done;
         if (step.consumed == 0) break;
       }
       if (!ok) break;
@@ -514,6 +517,7 @@ awaitable<bool> Router::streamResponse(HttpStream& s, DownstreamStream& down,
     } else {  // until close
       log.bytes_sent += avail.size();
       if (!avail.empty() && !co_await down.sendData(avail, false)) break;
+      wrote = wrote || !avail.empty();
       up_->buffer.consume(avail.size());
     }
     if (done) {
@@ -526,6 +530,13 @@ awaitable<bool> Router::streamResponse(HttpStream& s, DownstreamStream& down,
       }
       co_return true;
     }
+    // Nothing of the body has arrived yet: the head goes out alone, so that a slow body never
+    // holds it back.
+    if (!wrote && !co_await down.sendData({}, false)) {
+      log.addFlag(ResponseFlag::kDownstreamConnectionTermination);
+      break;
+    }
+    wrote = true;
     if (co_await readUpstream() == 0) {
       if (resp_.framing == http::Framing::kUntilClose && !down.clientGone()) {
         const auto expired = down.takeExpired();
