@@ -83,17 +83,13 @@ awaitable<bool> HttpStream::serve(DownstreamStream& down, const ConnectionInfo& 
   down.deadlines().set(DeadlineKind::kStreamIdle,
                        log_.start + worker_.settings().stream_idle_timeout);
   down.armDeadlines();
+  // The decision and what follows from it, inline: a coroutine call per request costs a frame.
   bool keep = true;
   if (!config_) {
     keep = co_await reply(down, ProxyError::kNoConfiguration);
-  } else {
-    keep = co_await route(down);
+    finish();
+    co_return keep;
   }
-  finish();
-  co_return keep;
-}
-
-awaitable<bool> HttpStream::route(DownstreamStream& down) {
   decision_ =
       config_->snapshot->decideShared(worker_.settings().proxy, request_, worker_.decisions());
   const routing::Decision& d = *decision_;
@@ -101,31 +97,32 @@ awaitable<bool> HttpStream::route(DownstreamStream& down) {
   switch (d.outcome) {
     case routing::Outcome::kRoute:
     case routing::Outcome::kError: {
+      // A policy the route does not set costs a test, not a coroutine.
+      cors_headers_.clear();
       bool proceed = true;
-      const bool keep = co_await runFilters(down, proceed);
-      if (!proceed) co_return keep;
-      co_return co_await router_.forward(*this, down, d, cors_headers_);
+      if (d.route.cors_compiled || d.route.fault) keep = co_await runFilters(down, proceed);
+      if (proceed) keep = co_await router_.forward(*this, down, d, cors_headers_);
+      break;
     }
-    case routing::Outcome::kRedirect: {
+    case routing::Outcome::kRedirect:
       scratch_.clear();
       http::appendHeader(scratch_, "location", d.redirect_location);
-      co_return co_await replyWith(down, d.status, "", scratch_, ResponseFlag::kNone,
-                                   "via_redirect");
-    }
+      keep = co_await replyWith(down, d.status, "", scratch_, ResponseFlag::kNone, "via_redirect");
+      break;
     case routing::Outcome::kDirectResponse:
-      co_return co_await replyWith(down, d.status, d.body, "", ResponseFlag::kNone,
-                                   "direct_response");
+      keep = co_await replyWith(down, d.status, d.body, "", ResponseFlag::kNone, "direct_response");
+      break;
     case routing::Outcome::kNoRoute:
-    case routing::Outcome::kNoListener: co_return co_await reply(down, ProxyError::kNoRoute);
+    case routing::Outcome::kNoListener: keep = co_await reply(down, ProxyError::kNoRoute); break;
   }
-  co_return co_await reply(down, ProxyError::kNoRoute);
+  finish();
+  co_return keep;
 }
 
 // Istio's HTTP filter order: CORS, then fault injection, then the router. A policy the route
 // does not set costs one test here.
 awaitable<bool> HttpStream::runFilters(DownstreamStream& down, bool& proceed) {
   const routing::RouteDecision& rd = decision_->route;
-  cors_headers_.clear();
   if (rd.cors_compiled) {
     CorsRequest creq;
     creq.method = head_.method;

@@ -51,7 +51,6 @@ class HttpStream {
                                          std::string_view details);
 
  private:
-  boost::asio::awaitable<bool> route(DownstreamStream& down);
   // The filters before the router. False in `proceed`: a filter answered.
   boost::asio::awaitable<bool> runFilters(DownstreamStream& down, bool& proceed);
   void begin(const ConnectionInfo& conn);

@@ -172,7 +172,16 @@ awaitable<H1Connection::HeadResult> H1Connection::readHead() {
     }
     fresh_ = false;
     takeBuffer();
-    if (co_await readMore() == 0) {
+    // The read inline, not through readMore(): one coroutine frame less per request.
+    auto buf = in_->prepare();
+    boost::system::error_code ec;
+    size_t n = 0;
+    if (buf.size() > 0) {
+      n = co_await socket_.async_read_some(buf, asio::redirect_error(use_awaitable, ec));
+      if (ec) n = 0;
+      in_->commit(n);
+    }
+    if (n == 0) {
       if (expired_ == DeadlineKind::kHeader && !closed_) {
         expired_.reset();
         co_return HeadResult::kTimeout;
@@ -297,8 +306,7 @@ awaitable<bool> H1Connection::sendData(std::string_view data, bool end_stream) {
     parts[n++] = data;
   }
   if (n == 0) co_return true;
-  if (n == 1) co_return co_await write(parts[0]);
-  if (n == 2) co_return co_await write(parts[0], parts[1]);
+  // Written here rather than through write(): one coroutine frame less per response.
   std::array<asio::const_buffer, 4> bufs;
   for (size_t i = 0; i < n; ++i) bufs[i] = asio::buffer(parts[i].data(), parts[i].size());
   boost::system::error_code ec;

@@ -56,8 +56,8 @@ class Router {
   };
   boost::asio::awaitable<Attempt> attempt(HttpStream& s, DownstreamStream& down,
                                           ClusterState& cluster, int endpoint, int number);
-  boost::asio::awaitable<bool> connect(DownstreamStream& down, ClusterState& cluster, int endpoint,
-                                       bool reuse);
+  // Opens a new connection to the endpoint (pooled ones are taken without it).
+  boost::asio::awaitable<bool> connect(DownstreamStream& down, ClusterState& cluster, int endpoint);
   boost::asio::awaitable<bool> sendRequest(HttpStream& s, DownstreamStream& down, int number,
                                            Attempt& result);
   boost::asio::awaitable<bool> readResponseHead(HttpStream& s, bool& nothing_read, bool& malformed);
