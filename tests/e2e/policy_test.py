@@ -172,9 +172,9 @@ class PolicyCase(unittest.TestCase):
         return echo
 
     @classmethod
-    def start(cls, docs):
+    def start(cls, docs, extra=()):
         cls.dir.write("mesh.yaml", "---\n".join(docs))
-        cls.proxy = harness.Proxy(BINARY, [cls.dir.path], ["--workers", "2"])
+        cls.proxy = harness.Proxy(BINARY, [cls.dir.path], ["--workers", "2", *extra])
         cls.addClassCleanup(cls.proxy.stop)
 
 
@@ -818,6 +818,65 @@ class DownstreamFailureTest(PolicyCase):
         wait_for(lambda: self.echo.seen(request_id, "peer_closed"),
                  "the proxy to close its upstream connection (the backend sees it go)", 5)
         harness.wait_until(lambda: self.stat("rq_active") == 0, "rq_active back to 0", 5)
+
+
+# --- run's own flags for the policies, and what it says it does not enforce ---------------
+class PolicyFlagsTest(PolicyCase):
+    HOST = f"{fqdn('flags')}:8000"
+
+    @classmethod
+    def setUpClass(cls):
+        cls.begin()
+        cls.v1 = cls.logged_echo("flags-v1", "v1")
+        cls.shadow = cls.logged_echo("flags-v2", "v2")
+        cls.flaky = cls.logged_echo("bigbody-v1", extra=["--fail-first", "1"])
+        cls.start([harness.service_yaml("flags", 8000, [("v1", cls.v1.port),
+                                                        ("v2", cls.shadow.port)]),
+                   harness.service_yaml("bigbody", 8000, [("v1", cls.flaky.port)]),
+                   subsets_rule("flags", ["v1", "v2"]),
+                   virtual_service("flags", """
+            - route: [{destination: {host: flags.default.svc.cluster.local, subset: v1}}]
+              mirror: {host: flags.default.svc.cluster.local, subset: v2}
+            """),
+                   virtual_service("bigbody", """
+            - route: [{destination: {host: bigbody.default.svc.cluster.local}}]
+              retries: {attempts: 2, retryOn: 5xx}
+            """),
+                   # A policy run does not enforce yet: named in a warning at load.
+                   """apiVersion: networking.istio.io/v1
+kind: DestinationRule
+metadata: {name: bigbody, namespace: default}
+spec:
+  host: bigbody.default.svc.cluster.local
+  trafficPolicy:
+    outlierDetection: {consecutive5xxErrors: 3, interval: 1s, baseEjectionTime: 30s}
+"""], extra=["--mirror-shadow-suffix", "--retry-buffer", "4096"])
+
+    def test_mirror_shadow_suffix_restores_envoys_host(self):
+        request_id = rid("shadow")
+        status, h, _, _ = send(self.proxy, "/get", self.HOST, {"x-request-id": request_id})
+        self.assertEqual((status, h.get("x-echo-name")), (200, "flags-v1"))
+        copies = wait_for(lambda: self.shadow.seen(request_id), "the mirror copy")
+        self.assertEqual(copies[0]["host"], f"{fqdn('flags')}-shadow:8000",
+                         "--mirror-shadow-suffix: Envoy's -shadow suffix on the host")
+
+    def test_a_body_over_the_retry_buffer_is_not_retried(self):
+        # --retry-buffer 4096: a 64 KB body can't be sent again, so the backend's first 503 is
+        # the answer (Envoy's retry overflow), counted in upstream_rq_retry_overflow.
+        request_id = rid("bigbody")
+        status, _, _, _ = send(self.proxy, "/post", f"{fqdn('bigbody')}:8000",
+                               {"x-request-id": request_id}, method="POST",
+                               body=os.urandom(64 * 1024))
+        self.assertEqual(status, 503, "a body beyond --retry-buffer is not retried")
+        barrier(self.proxy, self.flaky, f"{fqdn('bigbody')}:8000")
+        self.assertEqual(len(self.flaky.seen(request_id)), 1, "one try only")
+        stats = self.proxy.admin_get("/stats/prometheus")[1]
+        self.assertRegex(stats, r'envoy_cluster_upstream_rq_retry_overflow\{cluster_name='
+                                r'"outbound\|8000\|\|bigbody\.default\.svc\.cluster\.local"\} 1')
+
+    def test_unenforced_destination_rule_policy_is_named_at_load(self):
+        self.proxy.p.wait_line(r"warning: .*mesh\.yaml:\d+: DestinationRule default/bigbody: "
+                               r"trafficPolicy\.outlierDetection is not enforced yet")
 
 
 if __name__ == "__main__":
