@@ -159,18 +159,31 @@ awaitable<H1Connection::HeadResult> H1Connection::readHead() {
     } else {
       deadlines_.set(DeadlineKind::kIdle, Clock::now() + s.idle_timeout);
       armDeadlines();
-      if (!fresh_) {
-        // Idle: wait for bytes without holding a buffer. (A readiness wait costs Asio an
-        // epoll_ctl; a read would cost a recv that finds nothing first, so the count is the same
-        // and an idle connection holds no buffer.)
-        releaseBufferIfEmpty();
-        boost::system::error_code ec;
-        co_await socket_.async_wait(asio::socket_base::wait_read,
-                                    asio::redirect_error(use_awaitable, ec));
-        if (ec || closed_) co_return HeadResult::kClose;
+      if (fresh_) {
+        // A new connection's request is usually there already: read it without waiting. A
+        // client that connects and sends nothing must not hold a buffer, so the read is a
+        // non-blocking recv, and nothing found means the same wait as between requests.
+        fresh_ = false;
+        takeBuffer();
+        auto buf = in_->prepare();
+        const ssize_t got = ::recv(socket_.native_handle(), buf.data(), buf.size(), MSG_DONTWAIT);
+        if (got == 0 || (got < 0 && errno != EAGAIN && errno != EWOULDBLOCK)) {
+          co_return HeadResult::kClose;
+        }
+        if (got > 0) {
+          in_->commit(static_cast<size_t>(got));
+          continue;
+        }
       }
+      // Idle: wait for bytes without holding a buffer. (A readiness wait costs Asio an
+      // epoll_ctl; a read would cost a recv that finds nothing first, so the count is the same
+      // and an idle connection holds no buffer.)
+      releaseBufferIfEmpty();
+      boost::system::error_code ec;
+      co_await socket_.async_wait(asio::socket_base::wait_read,
+                                  asio::redirect_error(use_awaitable, ec));
+      if (ec || closed_) co_return HeadResult::kClose;
     }
-    fresh_ = false;
     takeBuffer();
     // The read inline, not through readMore(): one coroutine frame less per request.
     auto buf = in_->prepare();
