@@ -118,13 +118,6 @@ ActiveRequest::~ActiveRequest() {
   if (stats_ != nullptr) stats_->rq_active.fetch_sub(1, std::memory_order_relaxed);
 }
 
-ActiveRequest ClusterState::trackActive(int endpoint) {
-  HostStats* stats = endpoint >= 0 && static_cast<size_t>(endpoint) < endpoints.size()
-                         ? endpoints[static_cast<size_t>(endpoint)].stats
-                         : nullptr;
-  return ActiveRequest(passthrough ? nullptr : &set, endpoint, stats);
-}
-
 int ClusterState::pick(core::Random& random) const {
   if (endpoints.empty() || !lb) return -1;
   return lb->pick(random);

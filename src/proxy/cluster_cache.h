@@ -74,7 +74,6 @@ struct ClusterState {
   };
   mutable std::vector<SeriesSlot> series_cache;
 
-  ActiveRequest trackActive(int endpoint);
   // Index into `endpoints` of the picked endpoint; -1 when none is available.
   int pick(core::Random& random) const;
 };
