@@ -483,16 +483,10 @@ awaitable<size_t> H1Connection::readMore() {
   co_return n;
 }
 
-awaitable<bool> H1Connection::write(std::string_view a, std::string_view b) {
+awaitable<bool> H1Connection::write(std::string_view data) {
   boost::system::error_code ec;
-  if (b.empty()) {
-    co_await asio::async_write(socket_, asio::buffer(a.data(), a.size()),
-                               asio::redirect_error(use_awaitable, ec));
-  } else {
-    const std::array<asio::const_buffer, 2> parts{asio::buffer(a.data(), a.size()),
-                                                  asio::buffer(b.data(), b.size())};
-    co_await asio::async_write(socket_, parts, asio::redirect_error(use_awaitable, ec));
-  }
+  co_await asio::async_write(socket_, asio::buffer(data.data(), data.size()),
+                             asio::redirect_error(use_awaitable, ec));
   if (ec) client_gone_ = true;
   co_return !ec;
 }

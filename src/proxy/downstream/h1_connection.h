@@ -77,7 +77,7 @@ class H1Connection final : public DownstreamStream,
   // Reads and parses the next request head (into the worker's scratch, views into in_).
   boost::asio::awaitable<HeadResult> readHead();
   boost::asio::awaitable<size_t> readMore();
-  boost::asio::awaitable<bool> write(std::string_view a, std::string_view b = {});
+  boost::asio::awaitable<bool> write(std::string_view data);
   // Reads and drops what is left of a small request body so the connection can be reused.
   boost::asio::awaitable<bool> discardBody();
   void copyHead();
