@@ -60,12 +60,13 @@ class Proxy:
         self.name = name
         self.dir = tempfile.mkdtemp(prefix=name + "-", dir=workdir)
         self.port = free_port()
+        self.admin = free_port() if name == "meshroute" else None
         d = self.dir
         if name == "meshroute":
             with open(os.path.join(d, "mesh.yaml"), "w") as f:
                 f.write(configs.meshroute_proxy(scenario, backends))
             argv = [meshroute, "run", "-f", d, "--listen", f"127.0.0.1:{self.port}",
-                    "--admin", f"127.0.0.1:{free_port()}", "--workers", "1",
+                    "--admin", f"127.0.0.1:{self.admin}", "--workers", "1",
                     "--access-log-format", "off"]
         elif name == "nginx":
             conf = os.path.join(d, "nginx.conf")
@@ -194,12 +195,22 @@ def fd_count(pids):
     return sum(len(os.listdir(f"/proc/{pid}/fd")) for pid in pids)
 
 
+def heap_bytes(p):
+    """meshroute's heap in use (its admin /memory), or None for a proxy without one."""
+    if p.admin is None:
+        return None
+    c = http.client.HTTPConnection("127.0.0.1", p.admin, timeout=10)
+    c.request("GET", "/memory")
+    return int(json.loads(c.getresponse().read())["allocated"])
+
+
 def idle_connections(p, count):
     """RSS and fds the proxy adds for `count` idle keep-alive connections, one request each."""
     h2load(p.port, WARMUP)
     time.sleep(0.5)  # let the proxy settle after the warm-up's connections close
     pids = p.pids()
     rss0, fds0 = rss_kb(pids), fd_count(pids)
+    heap0 = heap_bytes(p)
     conns = []
     try:
         for _ in range(count):
@@ -212,10 +223,13 @@ def idle_connections(p, count):
             conns.append(c)
         time.sleep(1)  # any deferred work (timers, buffer release) has happened
         rss1, fds1 = rss_kb(pids), fd_count(pids)
+        heap1 = heap_bytes(p)
     finally:
         for c in conns:
             c.close()
+    heap = None if heap0 is None else (heap1 - heap0) / count
     return {"bytes_per_connection": (rss1 - rss0) * 1024 / count,
+            "heap_bytes_per_connection": heap,
             "fds_per_connection": (fds1 - fds0) / count,
             "rss_before_kb": rss0, "rss_after_kb": rss1}
 
@@ -349,7 +363,10 @@ def main():
                 results[target]["idle"] = {**best, "runs": each}
                 print(f"   {best['bytes_per_connection']:,.0f} bytes/connection (runs "
                       f"{', '.join(f'{x:,.0f}' for x in each)}), "
-                      f"{best['fds_per_connection']:.2f} fds/connection", flush=True)
+                      f"{best['fds_per_connection']:.2f} fds/connection"
+                      + (f", {best['heap_bytes_per_connection']:,.0f} heap bytes/connection"
+                         if best.get("heap_bytes_per_connection") is not None else ""),
+                      flush=True)
     finally:
         backend.send_signal(signal.SIGQUIT)
         backend.wait(20)

@@ -11,5 +11,7 @@ std::string prometheusPage(proxy::ProxyServer& server);
 std::string configDumpPage(proxy::ProxyServer& server);
 std::string clustersPage(proxy::ProxyServer& server, bool json);
 std::string routesPage(proxy::ProxyServer& server);
+// Envoy's /memory: heap in use and held, and the resident set.
+std::string memoryPage();
 
 }  // namespace meshroute::admin

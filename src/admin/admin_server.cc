@@ -142,6 +142,9 @@ AdminServer::Response AdminServer::handle(std::string_view method, std::string_v
   } else if (path == "/routes") {
     r.content_type = "application/json";
     r.body = routesPage(server_);
+  } else if (path == "/memory") {
+    r.content_type = "application/json";
+    r.body = memoryPage();
   } else if (path == "/quitquitquit") {
     if (method != "POST") {
       r.status = 405;
@@ -155,7 +158,8 @@ AdminServer::Response AdminServer::handle(std::string_view method, std::string_v
   } else if (path == "/" || path == "/help") {
     r.body =
         "admin commands are:\n  /clusters: upstream clusters and endpoints\n  /config_dump: "
-        "the effective configuration\n  /quitquitquit: drain and exit (POST)\n  /ready: "
+        "the effective configuration\n  /memory: heap and resident memory\n  /quitquitquit: drain "
+        "and exit (POST)\n  /ready: "
         "readiness\n  /routes: compiled routes per host\n  /stats/prometheus: metrics\n";
   } else {
     r.status = 404;

@@ -14,7 +14,8 @@ namespace asio = boost::asio;
 using asio::awaitable;
 using Clock = std::chrono::steady_clock;
 
-HttpStream::HttpStream(ProxyWorker& worker) : worker_(worker), router_(worker) {}
+HttpStream::HttpStream(ProxyWorker& worker)
+    : worker_(worker), timers_(worker.context().get_executor()), router_(worker) {}
 
 void HttpStream::begin(const ConnectionInfo& conn) {
   conn_ = &conn;

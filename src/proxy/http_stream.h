@@ -8,6 +8,7 @@
 #pragma once
 
 #include <boost/asio/awaitable.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <memory>
 #include <string>
 
@@ -24,6 +25,25 @@ namespace meshroute::proxy {
 
 class ProxyWorker;
 
+// A stream's deadlines and the timers that enforce them. They belong to the stream, not the
+// connection: an idle connection holds no timer, and an HTTP/2 connection's streams each have
+// their own. The codec arms them (DownstreamStream::armDeadlines).
+struct StreamTimers {
+  explicit StreamTimers(const boost::asio::any_io_executor& ex) : deadline(ex), sleep(ex) {}
+  // Back to rest between requests: nothing set, nothing pending.
+  void reset() {
+    deadlines.clearAll();
+    scheduled = Deadlines::kNever;
+    deadline.cancel();
+    sleep.cancel();
+  }
+
+  Deadlines deadlines;
+  boost::asio::steady_timer deadline;                   // set for the earliest of `deadlines`
+  boost::asio::steady_timer sleep;                      // fault delays and retry back-off
+  Deadlines::time_point scheduled = Deadlines::kNever;  // what `deadline` is set for
+};
+
 class HttpStream {
  public:
   explicit HttpStream(ProxyWorker& worker);
@@ -37,6 +57,7 @@ class HttpStream {
   // The codec's scratch for what it writes (response heads, local replies): part of the pooled
   // stream, so an idle connection holds none of it.
   std::string& wire() { return wire_; }
+  StreamTimers& timers() { return timers_; }
 
   // Serves the request whose head is in head(). False: the connection must close after it.
   boost::asio::awaitable<bool> serve(DownstreamStream& down, const ConnectionInfo& conn);
@@ -66,6 +87,7 @@ class HttpStream {
   std::string scratch_;
   std::string wire_;
   ExtraHeaders cors_headers_;
+  StreamTimers timers_;
   Router router_;
 };
 

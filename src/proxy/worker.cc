@@ -74,8 +74,8 @@ void ProxyWorker::acceptNext() {
   });
 }
 
-// The worker's clock tick: hands the access log batch to its writer, and lets requests that
-// wait long on their upstream start watching their client.
+// The worker's clock tick: hands the access log batch to its writer, closes connections idle
+// past their timeout, and lets requests that wait long on their upstream watch their client.
 void ProxyWorker::scheduleTick() {
   if (!tick_) tick_.emplace(loop_.context());
   tick_->expires_after(kTick);

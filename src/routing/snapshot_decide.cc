@@ -35,7 +35,8 @@ struct Hit {
 // that can match, evaluated in order. On gateways, catch-all routes of merged VirtualServices
 // come after every other route (SortVHostRoutes).
 Hit findMatch(const VirtualHostEntry& v, const RequestView& req) {
-  std::vector<int> cands;
+  // Scratch kept per thread: a decision on the request path allocates nothing.
+  thread_local std::vector<int> cands;
   for (const RouteSegment& seg : v.segments) {
     cands.clear();
     seg.vs->index.candidates(req, cands);

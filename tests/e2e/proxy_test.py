@@ -12,6 +12,7 @@ import subprocess
 import sys
 import tempfile
 import threading
+import time
 import unittest
 
 sys.path.insert(0, os.path.dirname(__file__))
@@ -339,6 +340,43 @@ class ProxyTest(unittest.TestCase):
         self.assertIs(conn.sock, sock)
         conn.close()
 
+    def test_pipelined_requests_are_answered_in_order(self):
+        # Three requests in one write: the connection serves them from its buffer one after
+        # the other, without going idle in between; the last asks to close.
+        reqs = b"".join(f"GET /p{i} HTTP/1.1\r\nHost: {REVIEWS}\r\n{extra}\r\n".encode()
+                        for i, extra in ((1, ""), (2, ""), (3, "Connection: close\r\n")))
+        out = harness.raw_exchange(self.proxy.port, reqs)
+        self.assertEqual(out.count(b"HTTP/1.1 200 OK"), 3, out[:200])
+        self.assertLess(out.index(b'"path":"/p1"'), out.index(b'"path":"/p2"'))
+        self.assertLess(out.index(b'"path":"/p2"'), out.index(b'"path":"/p3"'))
+
+    def test_idle_connection_serves_a_head_that_arrives_in_pieces(self):
+        # After a response the connection waits with no buffer and no coroutine; the next head
+        # arrives in three writes and is read to its end before it is served.
+        with socket.create_connection(("127.0.0.1", self.proxy.port), timeout=10) as s:
+            def exchange(parts):
+                for part in parts:
+                    s.sendall(part)
+                    time.sleep(0.05)  # separate reads on the proxy's side, not synchronization
+                got = b""
+                while b"\r\n\r\n" not in got:
+                    chunk = s.recv(65536)
+                    self.assertTrue(chunk, got)
+                    got += chunk
+                head, _, body = got.partition(b"\r\n\r\n")
+                length = int(re.search(rb"(?im)^content-length: *([0-9]+)", head).group(1))
+                while len(body) < length:
+                    chunk = s.recv(65536)
+                    self.assertTrue(chunk, got)
+                    body += chunk
+                return head + b"\r\n\r\n" + body
+            first = exchange([f"GET /one HTTP/1.1\r\nHost: {REVIEWS}\r\n\r\n".encode()])
+            self.assertIn(b'"path":"/one"', first)
+            second = exchange([b"GET /tw", f"o HTTP/1.1\r\nHost: {REVIEWS}\r\n".encode(),
+                               b"Accept: */*\r\n\r\n"])
+            self.assertTrue(second.startswith(b"HTTP/1.1 200 OK"), second[:80])
+            self.assertIn(b'"path":"/two"', second)
+
     # --- load balancing
     def spread(self, name, n=300):
         conn = http.client.HTTPConnection("127.0.0.1", self.proxy.port, timeout=20)
@@ -392,6 +430,15 @@ class ProxyTest(unittest.TestCase):
             self.get(path, headers=beta)
         harness.wait_until(lambda: (count(200), count(503)) == (before[200] + 2, before[503] + 3),
                            "two 200s and three 503s counted apart")
+
+    def test_admin_memory(self):
+        status, body = self.proxy.admin_get("/memory")
+        self.assertEqual(status, 200)
+        mem = json.loads(body)
+        for field in ("allocated", "heap_size", "pageheap_unmapped", "pageheap_free",
+                      "total_thread_cache", "total_physical_bytes"):
+            self.assertRegex(mem[field], r"^[0-9]+$", field)  # strings, as Envoy prints them
+        self.assertGreater(int(mem["total_physical_bytes"]), 0)
 
     def test_admin_config_dump_clusters_routes(self):
         status, body = self.proxy.admin_get("/config_dump")

@@ -41,11 +41,7 @@ std::string endpointString(const asio::ip::tcp::endpoint& e) {
 }  // namespace
 
 H1Connection::H1Connection(ProxyWorker& worker, asio::ip::tcp::socket socket)
-    : worker_(worker),
-      socket_(std::move(socket)),
-      timer_(socket_.get_executor()),
-      sleep_timer_(socket_.get_executor()),
-      chunks_(worker.settings().limits) {
+    : worker_(worker), socket_(std::move(socket)), chunks_(worker.settings().limits) {
   boost::system::error_code ec;
   auto remote = socket_.remote_endpoint(ec);
   if (!ec) {
@@ -59,21 +55,54 @@ H1Connection::H1Connection(ProxyWorker& worker, asio::ip::tcp::socket socket)
 }
 
 H1Connection::~H1Connection() {
-  if (stream_) worker_.releaseStream(std::move(stream_));
+  if (stream_) endStream();
   if (in_) worker_.buffers().release(std::move(in_));
   worker_.connectionEnded(this);
 }
 
 void H1Connection::start() {
-  auto self = shared_from_this();
-  asio::co_spawn(
-      socket_.get_executor(), [self]() { return self->run(); },
-      [self](const std::exception_ptr& e) {
-        if (!e) return;
-        // Nothing escapes silently: log, and free the connection and what it holds.
-        self->worker_.logInternalError("connection " + self->info_.remote_address, e);
-        self->close();
-      });
+  // A new connection's request is usually there already: onReadable reads without waiting, and
+  // a client that connects and sends nothing gets the same wait as between requests.
+  onReadable({});
+}
+
+void H1Connection::waitForRequest() {
+  idle_ = true;
+  releaseBufferIfEmpty();
+  idle_deadline_ = Clock::now() + worker_.settings().idle_timeout;
+  // A readiness wait, not a read: an idle connection holds no buffer and no coroutine frame.
+  socket_.async_wait(
+      asio::socket_base::wait_read,
+      [self = shared_from_this()](const boost::system::error_code& ec) { self->onReadable(ec); });
+}
+
+void H1Connection::onReadable(const boost::system::error_code& ec) {
+  if (ec || closed_) {
+    close();
+    return;
+  }
+  takeBuffer();
+  auto buf = in_->prepare();
+  const ssize_t got = ::recv(socket_.native_handle(), buf.data(), buf.size(), MSG_DONTWAIT);
+  if (got > 0) {
+    in_->commit(static_cast<size_t>(got));
+    idle_ = false;
+    auto self = shared_from_this();
+    asio::co_spawn(
+        socket_.get_executor(), [self]() { return self->run(); },
+        [self](const std::exception_ptr& e) {
+          if (!e) return;
+          // Nothing escapes silently: log, and free the connection and what it holds.
+          self->worker_.logInternalError("connection " + self->info_.remote_address, e);
+          self->close();
+        });
+    return;
+  }
+  if (got == 0 || (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)) {
+    close();
+    return;
+  }
+  waitForRequest();  // nothing there yet
 }
 
 void H1Connection::onDrain() {
@@ -81,7 +110,12 @@ void H1Connection::onDrain() {
 }
 
 void H1Connection::onTick(Clock::time_point now) {
-  if (watching_ || closed_ || upstream_wait_since_ == Clock::time_point{} || !body_done_) return;
+  if (closed_) return;
+  if (idle_) {
+    if (now >= idle_deadline_) close();  // ends the idle wait, and with it the connection
+    return;
+  }
+  if (watching_ || upstream_wait_since_ == Clock::time_point{} || !body_done_) return;
   if (now - upstream_wait_since_ >= kWatchAfter) startDisconnectWatch();
 }
 
@@ -91,11 +125,16 @@ const RequestHead& H1Connection::request() const { return stream_->head(); }
 
 awaitable<void> H1Connection::run() {
   auto self = shared_from_this();
+  bool idle = false;
   while (!closed_) {
-    const HeadResult r = co_await readHead();
-    if (r == HeadResult::kClose) break;
-    idle_ = false;
-    stream_ = worker_.acquireStream();
+    beginStream();
+    // Usually the whole head is in already: parsed without another coroutine frame.
+    const std::optional<HeadResult> parsed = parseHead();
+    const HeadResult r = parsed ? *parsed : co_await readHead();
+    if (r == HeadResult::kClose) {
+      endStream();
+      break;
+    }
     bool keep = false;
     if (r == HeadResult::kRequest) {
       copyHead();
@@ -122,70 +161,57 @@ awaitable<void> H1Connection::run() {
       boost::system::error_code ignored;
       socket_.cancel(ignored);  // ends the disconnect watch; nothing else waits on the socket
     }
-    worker_.releaseStream(std::move(stream_));
-    upstream_ = nullptr;
-    upstream_wait_since_ = {};
-    deadlines_.clear(DeadlineKind::kStreamIdle);
-    deadlines_.clear(DeadlineKind::kRoute);
-    deadlines_.clear(DeadlineKind::kPerTry);
-    deadlines_.clear(DeadlineKind::kConnect);
-    response_started_ = false;
-    head_held_ = false;
-    chunked_out_ = false;
-    idle_ = true;
+    endStream();
     if (!keep) break;
-    releaseBufferIfEmpty();
+    if (!in_ || in_->empty()) {  // no pipelined request behind this one
+      idle = true;
+      break;
+    }
   }
-  close();
+  if (idle && !closed_) {
+    waitForRequest();  // this coroutine ends; the wait's handler starts the next one
+  } else {
+    close();
+  }
+}
+
+void H1Connection::beginStream() {
+  stream_ = worker_.acquireStream();
+  ++stream_serial_;
+}
+
+void H1Connection::endStream() {
+  stream_->timers().reset();
+  worker_.releaseStream(std::move(stream_));
+  expired_.reset();
+  upstream_ = nullptr;
+  upstream_wait_since_ = {};
+  response_started_ = false;
+  head_held_ = false;
+  chunked_out_ = false;
+}
+
+std::optional<H1Connection::HeadResult> H1Connection::parseHead() {
+  if (!in_ || in_->empty()) return std::nullopt;
+  const auto& s = worker_.settings();
+  Deadlines& dl = stream_->timers().deadlines;
+  parse_error_ = http::parseRequestHead(in_->readable(), s.limits, worker_.parseScratch());
+  if (parse_error_.status == http::ParseStatus::kComplete) {
+    dl.clear(DeadlineKind::kHeader);
+    return HeadResult::kRequest;
+  }
+  if (parse_error_.status == http::ParseStatus::kError) return HeadResult::kInvalid;
+  if (!dl.active(DeadlineKind::kHeader)) {
+    dl.set(DeadlineKind::kHeader, Clock::now() + s.request_header_timeout);
+    armDeadlines();
+  }
+  return std::nullopt;
 }
 
 awaitable<H1Connection::HeadResult> H1Connection::readHead() {
-  const auto& s = worker_.settings();
   while (true) {
-    if (in_ && !in_->empty()) {
-      parse_error_ = http::parseRequestHead(in_->readable(), s.limits, worker_.parseScratch());
-      if (parse_error_.status == http::ParseStatus::kComplete) {
-        deadlines_.clear(DeadlineKind::kHeader);
-        deadlines_.clear(DeadlineKind::kIdle);
-        co_return HeadResult::kRequest;
-      }
-      if (parse_error_.status == http::ParseStatus::kError) co_return HeadResult::kInvalid;
-      idle_ = false;
-      if (!deadlines_.active(DeadlineKind::kHeader)) {
-        deadlines_.clear(DeadlineKind::kIdle);
-        deadlines_.set(DeadlineKind::kHeader, Clock::now() + s.request_header_timeout);
-        armDeadlines();
-      }
-    } else {
-      deadlines_.set(DeadlineKind::kIdle, Clock::now() + s.idle_timeout);
-      armDeadlines();
-      if (fresh_) {
-        // A new connection's request is usually there already: read it without waiting. A
-        // client that connects and sends nothing must not hold a buffer, so the read is a
-        // non-blocking recv, and nothing found means the same wait as between requests.
-        fresh_ = false;
-        takeBuffer();
-        auto buf = in_->prepare();
-        const ssize_t got = ::recv(socket_.native_handle(), buf.data(), buf.size(), MSG_DONTWAIT);
-        if (got == 0 || (got < 0 && errno != EAGAIN && errno != EWOULDBLOCK)) {
-          co_return HeadResult::kClose;
-        }
-        if (got > 0) {
-          in_->commit(static_cast<size_t>(got));
-          continue;
-        }
-      }
-      // Idle: wait for bytes without holding a buffer. (A readiness wait costs Asio an
-      // epoll_ctl; a read would cost a recv that finds nothing first, so the count is the same
-      // and an idle connection holds no buffer.)
-      releaseBufferIfEmpty();
-      boost::system::error_code ec;
-      co_await socket_.async_wait(asio::socket_base::wait_read,
-                                  asio::redirect_error(use_awaitable, ec));
-      if (ec || closed_) co_return HeadResult::kClose;
-    }
+    // Part of a head is in: the rest is read into the same buffer.
     takeBuffer();
-    // The read inline, not through readMore(): one coroutine frame less per request.
     auto buf = in_->prepare();
     boost::system::error_code ec;
     size_t n = 0;
@@ -199,8 +225,9 @@ awaitable<H1Connection::HeadResult> H1Connection::readHead() {
         expired_.reset();
         co_return HeadResult::kTimeout;
       }
-      co_return HeadResult::kClose;  // closed, idle timeout, or a head the buffer can't hold
+      co_return HeadResult::kClose;  // closed, or a head the buffer can't hold
     }
+    if (auto r = parseHead()) co_return *r;
   }
 }
 
@@ -259,8 +286,8 @@ awaitable<BodyRead> H1Connection::readBody(std::string_view& data) {
       in_->consume(off);
     }
     takeBuffer();
-    deadlines_.set(DeadlineKind::kStreamIdle,
-                   Clock::now() + worker_.settings().stream_idle_timeout);
+    stream_->timers().deadlines.set(DeadlineKind::kStreamIdle,
+                                    Clock::now() + worker_.settings().stream_idle_timeout);
     armDeadlines();
     if (co_await readMore() == 0) {
       if (!expired_) client_gone_ = true;
@@ -346,7 +373,7 @@ awaitable<bool> H1Connection::sendLocalReply(int status, std::string_view body,
 awaitable<void> H1Connection::tunnel(std::unique_ptr<UpstreamConnection> upstream) {
   // Raw bytes both ways until either side closes; then both connections close.
   auto self = shared_from_this();
-  deadlines_.clearAll();
+  stream_->timers().reset();
   close_after_ = true;
   auto pump = [](asio::ip::tcp::socket& from, asio::ip::tcp::socket& to,
                  IoBuffer* pending) -> awaitable<void> {
@@ -382,24 +409,32 @@ awaitable<void> H1Connection::tunnel(std::unique_ptr<UpstreamConnection> upstrea
 
 // ---- deadlines, the disconnect watch, buffers -----------------------------------------------
 
+Deadlines& H1Connection::deadlines() { return stream_->timers().deadlines; }
+
 void H1Connection::armDeadlines() {
-  const auto e = deadlines_.earliest();
-  if (e >= scheduled_ || closed_) return;
-  scheduled_ = e;
-  timer_.expires_at(e);
-  timer_.async_wait(
-      [self = shared_from_this()](const boost::system::error_code& ec) { self->onTimer(ec); });
+  StreamTimers& t = stream_->timers();
+  const auto e = t.deadlines.earliest();
+  if (e >= t.scheduled || closed_) return;
+  t.scheduled = e;
+  t.deadline.expires_at(e);
+  t.deadline.async_wait([self = shared_from_this(), serial = stream_serial_](
+                            const boost::system::error_code& ec) { self->onTimer(ec, serial); });
 }
 
-void H1Connection::onTimer(const boost::system::error_code& ec) {
-  if (ec == asio::error::operation_aborted || closed_) return;
-  scheduled_ = Deadlines::kNever;
-  const auto kind = deadlines_.expired(Clock::now());
+void H1Connection::onTimer(const boost::system::error_code& ec, uint32_t stream_serial) {
+  // A handler queued before its stream ended finds another stream here, or none: not its own.
+  if (ec == asio::error::operation_aborted || closed_ || !stream_ ||
+      stream_serial != stream_serial_) {
+    return;
+  }
+  StreamTimers& t = stream_->timers();
+  t.scheduled = Deadlines::kNever;
+  const auto kind = t.deadlines.expired(Clock::now());
   if (!kind) {
     armDeadlines();  // early: the deadline moved on; wait for the one in force now
     return;
   }
-  deadlines_.clear(*kind);
+  t.deadlines.clear(*kind);
   expired_ = kind;
   boost::system::error_code ignored;
   switch (*kind) {
@@ -414,7 +449,7 @@ void H1Connection::onTimer(const boost::system::error_code& ec) {
       // Closing (not cancelling) makes every later operation on the upstream socket fail at
       // once, whatever the stream is doing at this instant.
       closeUpstream();
-      sleep_timer_.cancel();
+      t.sleep.cancel();
       break;
     case DeadlineKind::kStreamIdle: close(); break;
     case DeadlineKind::kDisconnectWatch: startDisconnectWatch(); break;
@@ -440,9 +475,10 @@ std::optional<DeadlineKind> H1Connection::takeExpired() {
 
 awaitable<bool> H1Connection::sleep(std::chrono::milliseconds d) {
   upstream_wait_since_ = Clock::now();
-  sleep_timer_.expires_after(d);
+  auto& timer = stream_->timers().sleep;
+  timer.expires_after(d);
   boost::system::error_code ec;
-  co_await sleep_timer_.async_wait(asio::redirect_error(use_awaitable, ec));
+  co_await timer.async_wait(asio::redirect_error(use_awaitable, ec));
   upstream_wait_since_ = {};
   co_return !ec && !client_gone_ && !closed_;
 }
@@ -461,7 +497,7 @@ void H1Connection::startDisconnectWatch() {
                        // The client went away: cancel the upstream request and any wait.
                        self->client_gone_ = true;
                        self->closeUpstream();
-                       self->sleep_timer_.cancel();
+                       if (self->stream_) self->stream_->timers().sleep.cancel();
                      });
 }
 
@@ -505,8 +541,7 @@ void H1Connection::close() {
   socket_.shutdown(asio::ip::tcp::socket::shutdown_both, ec);
   socket_.close(ec);
   closeUpstream();
-  timer_.cancel();
-  sleep_timer_.cancel();
+  if (stream_) stream_->timers().reset();
 }
 
 }  // namespace meshroute::proxy

@@ -3,14 +3,15 @@
 // request's lifetime) through the DownstreamStream interface, decodes the request body into
 // payload and encodes the response (content-length, re-encoded chunks, or until close).
 //
-// Memory: an idle keep-alive connection holds no buffer. It waits for readability; the read
-// buffer is taken from the worker's pool when bytes arrive and returned when the connection is
-// idle again, and the stream's state (header maps, log, scratch strings) lives in the pooled
-// HttpStream. What stays per connection is this object, its socket and its timer.
+// Memory: an idle keep-alive connection is this object, its socket and one pending readiness
+// wait; nothing else. No coroutine runs while it is idle: the wait's handler reads what arrived
+// (into a buffer from the worker's pool) and starts the request coroutine, which ends when the
+// connection is idle again. The stream's state (header maps, log, scratch strings, deadlines and
+// their timers) lives in the pooled HttpStream. The idle timeout is checked on the worker's tick.
 //
-// Deadlines: one timer, set for the earliest deadline in force and moved only when an earlier
-// one appears. When it fires for a deadline that has passed, the connection acts on its kind:
-// idle closes, a late head is answered 408, connect/per-try/route timeouts close the upstream
+// Deadlines: the stream's one timer, set for the earliest deadline in force and moved only when
+// an earlier one appears. When it fires for a deadline that has passed, the connection acts on
+// its kind: a late head is answered 408, connect/per-try/route timeouts close the upstream
 // connection the stream waits on, which ends that wait.
 //
 // Thread affinity: the worker that accepted it.
@@ -18,7 +19,6 @@
 
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/ip/tcp.hpp>
-#include <boost/asio/steady_timer.hpp>
 #include <memory>
 #include <optional>
 #include <string>
@@ -46,11 +46,13 @@ class H1Connection final : public DownstreamStream,
   H1Connection(const H1Connection&) = delete;
   H1Connection& operator=(const H1Connection&) = delete;
 
+  // Serves what the client sent already, or waits for it.
   void start();
   // Drain: an idle connection closes now, a busy one after its current response.
   void onDrain();
-  // The worker's periodic tick: a request waiting on its upstream for a while starts watching
-  // the client, so that a client that goes away cancels the upstream request.
+  // The worker's periodic tick: an idle connection past its idle timeout closes; a request
+  // waiting on its upstream for a while starts watching the client, so that a client that goes
+  // away cancels the upstream request.
   void onTick(std::chrono::steady_clock::time_point now);
   [[nodiscard]] const ConnectionInfo& info() const { return info_; }
 
@@ -64,7 +66,7 @@ class H1Connection final : public DownstreamStream,
                                               std::string_view extra_headers) override;
   [[nodiscard]] bool responseStarted() const override { return response_started_; }
   boost::asio::awaitable<void> tunnel(std::unique_ptr<UpstreamConnection> upstream) override;
-  Deadlines& deadlines() override { return deadlines_; }
+  Deadlines& deadlines() override;
   void armDeadlines() override;
   std::optional<DeadlineKind> takeExpired() override;
   boost::asio::awaitable<bool> sleep(std::chrono::milliseconds d) override;
@@ -73,15 +75,26 @@ class H1Connection final : public DownstreamStream,
 
  private:
   enum class HeadResult : uint8_t { kRequest, kClose, kInvalid, kTimeout };
+  // Idle: waits for readability with no coroutine and no buffer.
+  void waitForRequest();
+  // The idle wait's handler: reads what arrived and starts run(), or waits again.
+  void onReadable(const boost::system::error_code& ec);
+  // Serves requests while bytes keep coming; ends (back to waitForRequest) when idle.
   boost::asio::awaitable<void> run();
-  // Reads and parses the next request head (into the worker's scratch, views into in_).
+  // Parses the request head buffered so far (into the worker's scratch, views into in_);
+  // nullopt while it is incomplete.
+  std::optional<HeadResult> parseHead();
+  // Reads until the head is complete, then parses it.
   boost::asio::awaitable<HeadResult> readHead();
   boost::asio::awaitable<size_t> readMore();
   boost::asio::awaitable<bool> write(std::string_view data);
   // Reads and drops what is left of a small request body so the connection can be reused.
   boost::asio::awaitable<bool> discardBody();
   void copyHead();
-  void onTimer(const boost::system::error_code& ec);
+  void onTimer(const boost::system::error_code& ec, uint32_t stream_serial);
+  // Takes a stream from the worker's pool for the next request, and gives it back.
+  void beginStream();
+  void endStream();
   void startDisconnectWatch();
   void takeBuffer();
   void releaseBufferIfEmpty();
@@ -90,14 +103,12 @@ class H1Connection final : public DownstreamStream,
 
   ProxyWorker& worker_;
   boost::asio::ip::tcp::socket socket_;
-  boost::asio::steady_timer timer_;
-  boost::asio::steady_timer sleep_timer_;
-  Deadlines deadlines_;
-  Deadlines::time_point scheduled_ = Deadlines::kNever;
+  std::chrono::steady_clock::time_point idle_deadline_{};  // while idle_
   std::optional<DeadlineKind> expired_;
-  std::unique_ptr<IoBuffer> in_;  // null while idle
-  std::unique_ptr<HttpStream> stream_;
-  http::ParseResult parse_error_;  // the parsed head itself is the worker's scratch
+  uint32_t stream_serial_ = 0;          // which stream a timer's handler was armed for
+  std::unique_ptr<IoBuffer> in_;        // null while idle
+  std::unique_ptr<HttpStream> stream_;  // null while idle
+  http::ParseResult parse_error_;       // the parsed head itself is the worker's scratch
   ConnectionInfo info_;
   UpstreamConnection* upstream_ = nullptr;
   std::chrono::steady_clock::time_point upstream_wait_since_{};
@@ -116,7 +127,6 @@ class H1Connection final : public DownstreamStream,
   bool idle_ = true;  // waiting for the first byte of a request
   bool client_gone_ = false;
   bool watching_ = false;
-  bool fresh_ = true;  // no request read yet: bytes are likely already there
 };
 
 }  // namespace meshroute::proxy

@@ -59,13 +59,19 @@ bool empty(const HeaderOps& ops) {
 }  // namespace
 
 std::string makeRequestId(core::Random& random) {
+  std::string id;
+  makeRequestId(random, id);
+  return id;
+}
+
+void makeRequestId(core::Random& random, std::string& id) {
   uint64_t hi = random.next();
   uint64_t lo = random.next();
   hi = (hi & 0xffffffffffff0fffULL) | 0x0000000000004000ULL;  // version 4
   lo = (lo & 0x3fffffffffffffffULL) | 0x8000000000000000ULL;  // RFC 4122 variant
   // 8-4-4-4-12 hex digits, written by hand: a format call cost more than the rest of the head.
   static constexpr char kHex[] = "0123456789abcdef";
-  std::string id(36, '-');
+  id.assign(36, '-');  // in place: a stream's id keeps its capacity from request to request
   size_t pos = 0;
   auto put = [&](uint64_t bits, int digits) {
     for (int i = digits - 1; i >= 0; --i) id[pos++] = kHex[(bits >> (4 * i)) & 0xf];
@@ -79,7 +85,6 @@ std::string makeRequestId(core::Random& random) {
   put(lo >> 48, 4);
   ++pos;
   put(lo, 12);
-  return id;
 }
 
 std::string_view upstreamPath(const routing::Request& request, const routing::Decision& decision) {

@@ -61,5 +61,6 @@ void applyHeaderOps(const routing::HeaderOps& route, const routing::HeaderOps& d
 
 // A version 4 UUID from `random`, as Envoy generates x-request-id.
 std::string makeRequestId(core::Random& random);
+void makeRequestId(core::Random& random, std::string& out);
 
 }  // namespace meshroute::proxy

@@ -115,7 +115,7 @@ awaitable<bool> Router::forward(HttpStream& s, DownstreamStream& down, const rou
   // The id travels with every attempt and every mirror copy.
   request_id_.clear();
   if (log.request_id.empty()) {  // the stream took the client's x-request-id, if any
-    request_id_ = makeRequestId(worker_.random());
+    makeRequestId(worker_.random(), request_id_);
     log.request_id = request_id_;
   }
   buildUpstreamHeaders({head, s.routingRequest(), d, *dest, s.connection().client_ip, request_id_},
