@@ -100,6 +100,22 @@ struct HeadFacts {
   int hosts = 0;
 };
 
+// The Connection options the proxy acts on, in one pass over the list.
+void connectionTokens(std::string_view list, HeadFacts& f) {
+  while (!list.empty()) {
+    const size_t comma = list.find(',');
+    const std::string_view item = trim(list.substr(0, comma));
+    switch (item.size()) {
+      case 5: f.conn_close |= iequals(item, "close"); break;
+      case 7: f.conn_upgrade |= iequals(item, "upgrade"); break;
+      case 10: f.conn_keep_alive |= iequals(item, "keep-alive"); break;
+      default: break;
+    }
+    if (comma == std::string_view::npos) break;
+    list.remove_prefix(comma + 1);
+  }
+}
+
 // Parses "name: value" lines from `lines` (each ending in CRLF, the blank line excluded).
 ParseResult parseFields(std::string_view lines, const Limits& limits, std::vector<Header>& out,
                         HeadFacts& f, std::string_view& host, bool& expect) {
@@ -135,11 +151,7 @@ ParseResult parseFields(std::string_view lines, const Limits& limits, std::vecto
         if (iequals(name, "upgrade")) f.have_upgrade = true;
         break;
       case 10:
-        if (iequals(name, "connection")) {
-          f.conn_close |= hasToken(value, "close");
-          f.conn_keep_alive |= hasToken(value, "keep-alive");
-          f.conn_upgrade |= hasToken(value, "upgrade");
-        }
+        if (iequals(name, "connection")) connectionTokens(value, f);
         break;
       case 14:
         if (iequals(name, "content-length")) {

@@ -15,6 +15,7 @@
 #include "proxy/downstream/h1_codec.h"
 #include "proxy/http_stream.h"
 #include "proxy/proxy_error.h"
+#include "proxy/send_now.h"
 #include "proxy/upstream_pool.h"
 #include "proxy/worker.h"
 
@@ -346,12 +347,19 @@ awaitable<bool> H1Connection::sendData(std::string_view data, bool end_stream) {
     parts[n++] = data;
   }
   if (n == 0) co_return true;
-  // Written here rather than through write(): one coroutine frame less per response.
+  // What the socket takes now goes without waiting (a small response: all of it); only a rest
+  // is written asynchronously. Here rather than through write(): one coroutine frame less.
+  if (!sendNow(socket_.native_handle(), parts)) {
+    client_gone_ = true;
+    co_return false;
+  }
+  if (allSent(parts)) co_return true;
   std::array<asio::const_buffer, 4> bufs;
-  for (size_t i = 0; i < n; ++i) bufs[i] = asio::buffer(parts[i].data(), parts[i].size());
+  for (size_t i = 0; i < parts.size(); ++i) {
+    bufs[i] = asio::buffer(parts[i].data(), parts[i].size());
+  }
   boost::system::error_code ec;
-  co_await asio::async_write(socket_, std::span(bufs.data(), n),
-                             asio::redirect_error(use_awaitable, ec));
+  co_await asio::async_write(socket_, bufs, asio::redirect_error(use_awaitable, ec));
   if (ec) client_gone_ = true;
   co_return !ec;
 }
@@ -520,8 +528,14 @@ awaitable<size_t> H1Connection::readMore() {
 }
 
 awaitable<bool> H1Connection::write(std::string_view data) {
+  std::array<std::string_view, 1> rest{data};
+  if (!sendNow(socket_.native_handle(), rest)) {
+    client_gone_ = true;
+    co_return false;
+  }
+  if (rest[0].empty()) co_return true;
   boost::system::error_code ec;
-  co_await asio::async_write(socket_, asio::buffer(data.data(), data.size()),
+  co_await asio::async_write(socket_, asio::buffer(rest[0].data(), rest[0].size()),
                              asio::redirect_error(use_awaitable, ec));
   if (ec) client_gone_ = true;
   co_return !ec;

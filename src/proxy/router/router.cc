@@ -15,6 +15,7 @@
 #include "proxy/filters/header_ops.h"
 #include "proxy/http_stream.h"
 #include "proxy/router/mirror.h"
+#include "proxy/send_now.h"
 #include "proxy/upstream_pool.h"
 #include "proxy/worker.h"
 
@@ -330,8 +331,12 @@ awaitable<bool> Router::sendRequest(HttpStream& s, DownstreamStream& down, int n
     }
     if (!co_await writeUpstream(head_out_, size_line, replay_)) co_return false;
     if (chunked && !co_await writeUpstream("\r\n")) co_return false;
-  } else if (!co_await writeUpstream(head_out_)) {
-    co_return false;
+  } else {
+    // The usual case, a head alone, written inline: no coroutine frame unless the socket
+    // can't take it all at once.
+    std::array<std::string_view, 3> rest{head_out_, {}, {}};
+    if (!sendNow(up_->socket.native_handle(), rest)) co_return false;
+    if (!allSent(rest) && !co_await writeUpstreamRest(rest)) co_return false;
   }
   if (head.upgrade) co_return true;
   RequestLog& log = s.log();
@@ -581,16 +586,18 @@ awaitable<size_t> Router::readUpstream() {
 }
 
 awaitable<bool> Router::writeUpstream(std::string_view a, std::string_view b, std::string_view c) {
+  std::array<std::string_view, 3> rest{a, b, c};
+  if (!sendNow(up_->socket.native_handle(), rest)) co_return false;
+  if (allSent(rest)) co_return true;
+  co_return co_await writeUpstreamRest(rest);
+}
+
+awaitable<bool> Router::writeUpstreamRest(const std::array<std::string_view, 3>& rest) {
   boost::system::error_code ec;
-  const std::array<asio::const_buffer, 3> parts{asio::buffer(a.data(), a.size()),
-                                                asio::buffer(b.data(), b.size()),
-                                                asio::buffer(c.data(), c.size())};
-  if (b.empty() && c.empty()) {
-    co_await asio::async_write(up_->socket, asio::buffer(a.data(), a.size()),
-                               asio::redirect_error(use_awaitable, ec));
-  } else {
-    co_await asio::async_write(up_->socket, parts, asio::redirect_error(use_awaitable, ec));
-  }
+  const std::array<asio::const_buffer, 3> parts{asio::buffer(rest[0].data(), rest[0].size()),
+                                                asio::buffer(rest[1].data(), rest[1].size()),
+                                                asio::buffer(rest[2].data(), rest[2].size())};
+  co_await asio::async_write(up_->socket, parts, asio::redirect_error(use_awaitable, ec));
   co_return !ec;
 }
 
