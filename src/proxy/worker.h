@@ -22,7 +22,8 @@
 #include "proxy/cluster_cache.h"
 #include "proxy/host_stats.h"
 #include "proxy/settings.h"
-#include "proxy/upstream_pool.h"
+#include "proxy/upstream/transport.h"
+#include "proxy/upstream/upstream_pool.h"
 #include "runtime/config_store.h"
 #include "runtime/event_loop.h"
 #include "stats/metrics.h"
@@ -47,7 +48,8 @@ struct SharedState {
   std::atomic<uint64_t> internal_errors{0};       // coroutines that failed (logged)
   std::atomic<uint64_t> access_log_dropped{0};    // lines the writer could not keep up with
   HostStatsTable hosts;
-  AccessLogWriter* access_log = nullptr;  // null: lines go straight to stdout
+  AccessLogWriter* access_log = nullptr;   // null: lines go straight to stdout
+  TransportFactory* transports = nullptr;  // null: plain TCP (tests put a fake here)
 };
 
 class ProxyWorker {
@@ -75,6 +77,9 @@ class ProxyWorker {
   [[nodiscard]] const ProxySettings& settings() const { return shared_.settings; }
   SharedState& shared() { return shared_; }
   UpstreamPool& pool() { return pool_; }
+  TransportFactory& transports() {
+    return shared_.transports != nullptr ? *shared_.transports : tcpTransports();
+  }
   ClusterCache& clusters() { return clusters_; }
   routing::DecisionMemo& decisions() { return decisions_; }
   core::Random& random() { return random_; }

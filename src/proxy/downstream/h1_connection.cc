@@ -16,7 +16,7 @@
 #include "proxy/http_stream.h"
 #include "proxy/proxy_error.h"
 #include "proxy/send_now.h"
-#include "proxy/upstream_pool.h"
+#include "proxy/upstream/upstream_pool.h"
 #include "proxy/worker.h"
 
 namespace meshroute::proxy {
@@ -383,35 +383,47 @@ awaitable<void> H1Connection::tunnel(std::unique_ptr<UpstreamConnection> upstrea
   auto self = shared_from_this();
   stream_->timers().reset();
   close_after_ = true;
-  auto pump = [](asio::ip::tcp::socket& from, asio::ip::tcp::socket& to,
-                 IoBuffer* pending) -> awaitable<void> {
-    boost::system::error_code ec;
-    if (pending != nullptr && !pending->empty()) {
-      auto data = pending->readable();
-      co_await asio::async_write(to, asio::buffer(data.data(), data.size()),
-                                 asio::redirect_error(use_awaitable, ec));
-      pending->clear();
-    }
-    std::array<char, 16 * size_t{1024}> buf{};
-    while (!ec) {
-      const size_t n =
-          co_await from.async_read_some(asio::buffer(buf), asio::redirect_error(use_awaitable, ec));
-      if (ec) break;
-      co_await asio::async_write(to, asio::buffer(buf.data(), n),
-                                 asio::redirect_error(use_awaitable, ec));
-    }
-    from.close(ec);
-    to.close(ec);
-  };
   std::shared_ptr<UpstreamConnection> up(std::move(upstream));
   upstream_ = nullptr;  // the pumps close it themselves
+  // Upstream to client: what came after the 101 head first.
   asio::co_spawn(
       socket_.get_executor(),
-      [self, up, pump]() -> awaitable<void> {
-        co_await pump(up->socket, self->socket_, &up->buffer);
+      [self, up]() -> awaitable<void> {
+        Transport& from = *up->transport;
+        boost::system::error_code ec;
+        if (!up->buffer.empty()) {
+          auto data = up->buffer.readable();
+          co_await asio::async_write(self->socket_, asio::buffer(data.data(), data.size()),
+                                     asio::redirect_error(use_awaitable, ec));
+          up->buffer.clear();
+        }
+        std::array<char, 16 * size_t{1024}> buf{};
+        while (!ec) {
+          const size_t n = co_await from.readSome(asio::buffer(buf));
+          if (n == 0) break;
+          co_await asio::async_write(self->socket_, asio::buffer(buf.data(), n),
+                                     asio::redirect_error(use_awaitable, ec));
+        }
+        from.close();
+        self->socket_.close(ec);
       },
       asio::detached);
-  co_await pump(socket_, up->socket, in_.get());
+  // Client to upstream: what the client sent after its request head first.
+  Transport& to = *up->transport;
+  bool ok = true;
+  if (in_ && !in_->empty()) {
+    ok = co_await to.send({in_->readable(), {}, {}});
+    in_->clear();
+  }
+  std::array<char, 16 * size_t{1024}> buf{};
+  while (ok) {
+    boost::system::error_code ec;
+    const size_t n = co_await socket_.async_read_some(asio::buffer(buf),
+                                                      asio::redirect_error(use_awaitable, ec));
+    if (ec) break;
+    ok = co_await to.send({std::string_view(buf.data(), n), {}, {}});
+  }
+  to.close();
   close();
 }
 
@@ -542,10 +554,7 @@ awaitable<bool> H1Connection::write(std::string_view data) {
 }
 
 void H1Connection::closeUpstream() {
-  if (upstream_ != nullptr) {
-    boost::system::error_code ec;
-    upstream_->socket.close(ec);
-  }
+  if (upstream_ != nullptr) upstream_->transport->close();
 }
 
 void H1Connection::close() {

@@ -8,7 +8,6 @@
 #include <boost/asio/redirect_error.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
-#include <boost/asio/write.hpp>
 #include <exception>
 
 #include "proxy/cluster_cache.h"
@@ -27,15 +26,16 @@ namespace {
 awaitable<void> runMirror(ProxyWorker& worker, std::shared_ptr<ClusterState> cluster,
                           MirrorRequest req, int endpoint) {
   const EndpointInfo& ep = cluster->endpoints[static_cast<size_t>(endpoint)];
-  asio::ip::tcp::socket socket(worker.context());
+  std::shared_ptr<Transport> transport = worker.transports().create(worker.context());
+  Transport& conn = *transport;
   asio::steady_timer deadline(worker.context());
-  // The copy's own deadline: closing the socket ends whatever it waits on.
+  // The copy's own deadline: closing the connection ends whatever it waits on. The handler
+  // holds the connection weakly: it may run after the copy is done with it.
   deadline.expires_after(req.timeout);
-  deadline.async_wait([&socket](const boost::system::error_code& ec) {
-    if (ec) return;
-    boost::system::error_code ignored;
-    socket.close(ignored);
-  });
+  deadline.async_wait(
+      [weak = std::weak_ptr<Transport>(transport)](const boost::system::error_code& ec) {
+        if (auto t = weak.lock(); t && !ec) t->close();
+      });
   boost::system::error_code ec;
   auto ip = asio::ip::make_address(ep.host, ec);
   asio::ip::tcp::endpoint target;
@@ -45,11 +45,14 @@ awaitable<void> runMirror(ProxyWorker& worker, std::shared_ptr<ClusterState> clu
     asio::ip::tcp::resolver resolver(worker.context());
     auto results = co_await resolver.async_resolve(ep.host, std::to_string(ep.port),
                                                    asio::redirect_error(use_awaitable, ec));
-    if (ec || results.empty()) co_return;
+    if (ec || results.empty()) {
+      deadline.cancel();
+      co_return;
+    }
     target = *results.begin();
   }
-  co_await socket.async_connect(target, asio::redirect_error(use_awaitable, ec));
-  if (!ec) {
+  bool ok = co_await conn.connect(target);
+  if (ok) {
     RequestHead framing;
     framing.method = req.method;
     framing.has_body = req.has_body;
@@ -58,16 +61,15 @@ awaitable<void> runMirror(ProxyWorker& worker, std::shared_ptr<ClusterState> clu
     std::string out;
     appendUpstreamHead(out, req.method, req.path, req.headers, framing, 1);
     out += req.body;
-    co_await asio::async_write(socket, asio::buffer(out), asio::redirect_error(use_awaitable, ec));
+    ok = co_await conn.send({out, {}, {}});
   }
   // Read the answer until the upstream closes or the deadline does, and drop it: a copy's
   // connection is never reused, so nothing of it can leak into primary traffic.
   std::array<char, 4096> sink{};
-  while (!ec) {
-    co_await socket.async_read_some(asio::buffer(sink), asio::redirect_error(use_awaitable, ec));
+  while (ok && co_await conn.readSome(asio::buffer(sink)) > 0) {
   }
   deadline.cancel();
-  socket.close(ec);
+  conn.close();
 }
 
 }  // namespace

@@ -16,7 +16,7 @@
 #include "proxy/http_stream.h"
 #include "proxy/router/mirror.h"
 #include "proxy/send_now.h"
-#include "proxy/upstream_pool.h"
+#include "proxy/upstream/upstream_pool.h"
 #include "proxy/worker.h"
 
 namespace meshroute::proxy {
@@ -68,8 +68,7 @@ Router::~Router() = default;
 
 void Router::dropUpstream() {
   if (up_) {
-    boost::system::error_code ec;
-    up_->socket.close(ec);
+    up_->transport->close();
     up_.reset();
   }
 }
@@ -280,7 +279,8 @@ awaitable<Router::Attempt> Router::attempt(HttpStream& s, DownstreamStream& down
 
 awaitable<bool> Router::connect(DownstreamStream& down, ClusterState& cluster, int endpoint) {
   const EndpointInfo& ep = cluster.endpoints[static_cast<size_t>(endpoint)];
-  up_ = std::make_unique<UpstreamConnection>(worker_.context(), ep.key, kUpstreamBuffer);
+  up_ = std::make_unique<UpstreamConnection>(worker_.transports().create(worker_.context()), ep.key,
+                                             kUpstreamBuffer);
   down.watchUpstream(up_.get());
   down.deadlines().set(DeadlineKind::kConnect, Clock::now() + cluster.connect_timeout);
   down.armDeadlines();
@@ -303,14 +303,13 @@ awaitable<bool> Router::connect(DownstreamStream& down, ClusterState& cluster, i
     }
     target = *results.begin();
   }
-  co_await up_->socket.async_connect(target, asio::redirect_error(use_awaitable, ec));
+  const bool connected = co_await up_->transport->connect(target);
   down.deadlines().clear(DeadlineKind::kConnect);
-  if (ec || !up_->socket.is_open()) {
+  if (!connected) {
     down.watchUpstream(nullptr);
     up_.reset();
     co_return false;
   }
-  up_->socket.set_option(asio::ip::tcp::no_delay(true), ec);
   co_return true;
 }
 
@@ -334,9 +333,9 @@ awaitable<bool> Router::sendRequest(HttpStream& s, DownstreamStream& down, int n
   } else {
     // The usual case, a head alone, written inline: no coroutine frame unless the socket
     // can't take it all at once.
-    std::array<std::string_view, 3> rest{head_out_, {}, {}};
-    if (!sendNow(up_->socket.native_handle(), rest)) co_return false;
-    if (!allSent(rest) && !co_await writeUpstreamRest(rest)) co_return false;
+    SendParts rest{head_out_, {}, {}};
+    if (!up_->transport->trySend(rest)) co_return false;
+    if (!allSent(rest) && !co_await up_->transport->send(rest)) co_return false;
   }
   if (head.upgrade) co_return true;
   RequestLog& log = s.log();
@@ -419,10 +418,8 @@ awaitable<bool> Router::readResponseHead(HttpStream& s, bool& nothing_read, bool
     // The read inline, not through readUpstream(): one coroutine frame less per response.
     auto buf = up_->buffer.prepare();
     if (buf.size() == 0) co_return false;
-    boost::system::error_code ec;
-    const size_t n =
-        co_await up_->socket.async_read_some(buf, asio::redirect_error(use_awaitable, ec));
-    if (ec || n == 0) co_return false;
+    const size_t n = co_await up_->transport->readSome(buf);
+    if (n == 0) co_return false;
     up_->buffer.commit(n);
     nothing_read = false;
   }
@@ -577,28 +574,16 @@ awaitable<bool> Router::streamResponse(HttpStream& s, DownstreamStream& down,
 awaitable<size_t> Router::readUpstream() {
   auto buf = up_->buffer.prepare();
   if (buf.size() == 0) co_return 0;
-  boost::system::error_code ec;
-  const size_t n =
-      co_await up_->socket.async_read_some(buf, asio::redirect_error(use_awaitable, ec));
-  if (ec) co_return 0;
+  const size_t n = co_await up_->transport->readSome(buf);
   up_->buffer.commit(n);
   co_return n;
 }
 
 awaitable<bool> Router::writeUpstream(std::string_view a, std::string_view b, std::string_view c) {
-  std::array<std::string_view, 3> rest{a, b, c};
-  if (!sendNow(up_->socket.native_handle(), rest)) co_return false;
+  SendParts rest{a, b, c};
+  if (!up_->transport->trySend(rest)) co_return false;
   if (allSent(rest)) co_return true;
-  co_return co_await writeUpstreamRest(rest);
-}
-
-awaitable<bool> Router::writeUpstreamRest(const std::array<std::string_view, 3>& rest) {
-  boost::system::error_code ec;
-  const std::array<asio::const_buffer, 3> parts{asio::buffer(rest[0].data(), rest[0].size()),
-                                                asio::buffer(rest[1].data(), rest[1].size()),
-                                                asio::buffer(rest[2].data(), rest[2].size())};
-  co_await asio::async_write(up_->socket, parts, asio::redirect_error(use_awaitable, ec));
-  co_return !ec;
+  co_return co_await up_->transport->send(rest);
 }
 
 void Router::fireMirrors(HttpStream& s, const routing::Decision& d) {

@@ -70,8 +70,6 @@ class Router {
   boost::asio::awaitable<size_t> readUpstream();
   boost::asio::awaitable<bool> writeUpstream(std::string_view a, std::string_view b = {},
                                              std::string_view c = {});
-  // What sendNow() left of a write, with waiting.
-  boost::asio::awaitable<bool> writeUpstreamRest(const std::array<std::string_view, 3>& rest);
   void fireMirrors(HttpStream& s, const routing::Decision& d);
   void dropUpstream();
 

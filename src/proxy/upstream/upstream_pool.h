@@ -3,7 +3,6 @@
 // worker that opened them, so the pool needs no lock.
 #pragma once
 
-#include <boost/asio/ip/tcp.hpp>
 #include <cstddef>
 #include <memory>
 #include <string>
@@ -11,17 +10,17 @@
 #include <vector>
 
 #include "proxy/io_buffer.h"
+#include "proxy/upstream/transport.h"
 
 namespace meshroute::proxy {
 
 struct UpstreamConnection {
-  UpstreamConnection(boost::asio::io_context& io, std::string endpoint_key, size_t buffer_size)
-      : socket(io), key(std::move(endpoint_key)), buffer(buffer_size) {}
-  boost::asio::ip::tcp::socket socket;
+  UpstreamConnection(std::unique_ptr<Transport> t, std::string endpoint_key, size_t buffer_size)
+      : transport(std::move(t)), key(std::move(endpoint_key)), buffer(buffer_size) {}
+  std::unique_ptr<Transport> transport;
   std::string key;  // "10.0.0.1:8080"
   IoBuffer buffer;
   uint64_t requests = 0;  // served on this connection (1 = fresh)
-  char watch_byte = 0;    // where the idle watch's read lands (an unasked byte ends the reuse)
 };
 
 class UpstreamPool {
@@ -30,12 +29,10 @@ class UpstreamPool {
 
   // An idle connection to `key` that the upstream has not closed meanwhile, or null.
   std::unique_ptr<UpstreamConnection> takeIdle(const std::string& key);
-  // Keeps a connection whose last exchange ended cleanly for reuse. While it is idle a one-byte
-  // read waits on it, so that an upstream that closes it (or sends anything unasked) takes it
-  // out of the pool at once, as Envoy does, instead of a check on every reuse. A read, not a
-  // readiness wait: Asio re-registers the socket with epoll for every wait (a system call, and
-  // a spurious wake-up for the writable socket), while a read on a socket its last read
-  // drained just queues.
+  // Keeps a connection whose last exchange ended cleanly for reuse. While it is idle its
+  // transport watches it (Transport::watchIdle), so that an upstream that closes it (or sends
+  // anything unasked) takes it out of the pool at once, as Envoy does, instead of a check on
+  // every reuse.
   void release(std::unique_ptr<UpstreamConnection> conn);
   void closeAll();
   [[nodiscard]] size_t idleCount() const;

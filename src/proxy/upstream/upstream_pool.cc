@@ -1,7 +1,6 @@
-#include "proxy/upstream_pool.h"
+#include "proxy/upstream/upstream_pool.h"
 
 #include <algorithm>
-#include <boost/asio/error.hpp>
 
 namespace meshroute::proxy {
 
@@ -13,28 +12,22 @@ std::unique_ptr<UpstreamConnection> UpstreamPool::takeIdle(const std::string& ke
     std::unique_ptr<UpstreamConnection> conn = std::move(list.back());
     list.pop_back();
     // Ends the idle watch: its handler runs later with operation_aborted and touches nothing.
-    boost::system::error_code ec;
-    conn->socket.cancel(ec);
-    if (!ec && conn->socket.is_open()) return conn;
-    conn->socket.close(ec);
+    conn->transport->cancelWatch();
+    if (conn->transport->isOpen()) return conn;
+    conn->transport->close();
   }
   return nullptr;
 }
 
 void UpstreamPool::release(std::unique_ptr<UpstreamConnection> conn) {
-  boost::system::error_code ec;
   auto& list = idle_[conn->key];
-  if (list.size() >= max_idle_per_host_ || !conn->socket.is_open() || !conn->buffer.empty()) {
-    conn->socket.close(ec);
+  if (list.size() >= max_idle_per_host_ || !conn->transport->isOpen() || !conn->buffer.empty()) {
+    conn->transport->close();
     return;
   }
   UpstreamConnection* raw = conn.get();
   list.push_back(std::move(conn));
-  raw->socket.async_read_some(boost::asio::buffer(&raw->watch_byte, 1),
-                              [this, raw](const boost::system::error_code& e, size_t) {
-                                if (e == boost::asio::error::operation_aborted) return;
-                                dropIdle(raw);
-                              });
+  raw->transport->watchIdle([this, raw] { dropIdle(raw); });
 }
 
 // Only compares addresses until it finds `conn` in the pool: a connection taken for a request
@@ -44,8 +37,7 @@ void UpstreamPool::dropIdle(const UpstreamConnection* conn) {
     auto it =
         std::find_if(list.begin(), list.end(), [conn](const auto& c) { return c.get() == conn; });
     if (it == list.end()) continue;
-    boost::system::error_code ec;
-    (*it)->socket.close(ec);
+    (*it)->transport->close();
     list.erase(it);
     return;
   }
@@ -53,10 +45,7 @@ void UpstreamPool::dropIdle(const UpstreamConnection* conn) {
 
 void UpstreamPool::closeAll() {
   for (auto& [key, list] : idle_) {
-    for (auto& conn : list) {
-      boost::system::error_code ec;
-      conn->socket.close(ec);
-    }
+    for (auto& conn : list) conn->transport->close();
   }
   idle_.clear();
 }
