@@ -185,7 +185,7 @@ class TimeoutTest(PolicyCase):
         cls.begin()
         cls.echo = cls.logged_echo("httpbin-v1")
         docs = [harness.service_yaml(n, 8000, [("v1", cls.echo.port)])
-                for n in ("timeout", "budget", "pertry")]
+                for n in ("timeout", "budget", "pertry", "longtimeout")]
         docs.append(virtual_service("timeout", """
             - route: [{destination: {host: timeout.default.svc.cluster.local}}]
               timeout: 0.5s
@@ -195,6 +195,12 @@ class TimeoutTest(PolicyCase):
             - route: [{destination: {host: budget.default.svc.cluster.local}}]
               timeout: 1s
               retries: {attempts: 5, perTryTimeout: 0.4s, retryOn: 5xx}
+            """))
+        # Longer than the second within which deadlines go on a timer at once: the worker's tick
+        # brings it within reach.
+        docs.append(virtual_service("longtimeout", """
+            - route: [{destination: {host: longtimeout.default.svc.cluster.local}}]
+              timeout: 1.5s
             """))
         docs.append(virtual_service("pertry", """
             - route: [{destination: {host: pertry.default.svc.cluster.local}}]
@@ -224,6 +230,15 @@ class TimeoutTest(PolicyCase):
         # Istio's default retry policy (no `retries` here) does not retry a route timeout.
         self.assertEqual(len(seen), 1, f"a route timeout is not retried: {seen}")
         self.assertEqual(self.echo.seen(request_id), [], "the backend never answered it")
+
+    def test_a_route_timeout_beyond_a_second_fires_on_time(self):
+        request_id = rid("long")
+        status, _, body, took = send(self.proxy, "/delay/4s", f"{fqdn('longtimeout')}:8000",
+                                     {"x-request-id": request_id})
+        self.assertEqual((status, body), (504, b"upstream request timeout"))
+        self.assertTrue(1.4 <= took <= 3.4, f"a 1.5s route timeout answered after {took:.2f}s")
+        entry = access_log(self.proxy, f'"{request_id}"')
+        self.assertIn("UT", entry["flags"], entry["line"])
 
     def test_route_timeout_covers_all_retries(self):
         # perTryTimeout 0.4s with 5 retries could take 2.4s; the 1s route timeout cuts it short.

@@ -34,6 +34,9 @@ constexpr auto kWatchAfter = std::chrono::milliseconds(200);
 // A small unread request body is read and dropped so the connection can serve the next
 // request; anything larger closes the connection instead.
 constexpr uint64_t kMaxDiscard = uint64_t{64} * 1024;
+// Deadlines further away than this are not put on the stream's timer until the worker's tick
+// (every 100 ms) finds them this close.
+constexpr auto kTimerHorizon = std::chrono::seconds(1);
 
 std::string endpointString(const asio::ip::tcp::endpoint& e) {
   return fmt::format("{}:{}", e.address().to_string(), e.port());
@@ -116,6 +119,7 @@ void H1Connection::onTick(Clock::time_point now) {
     if (now >= idle_deadline_) close();  // ends the idle wait, and with it the connection
     return;
   }
+  if (stream_) armDeadlines();  // a far deadline that came within reach
   if (watching_ || upstream_wait_since_ == Clock::time_point{} || !body_done_) return;
   if (now - upstream_wait_since_ >= kWatchAfter) startDisconnectWatch();
 }
@@ -435,6 +439,9 @@ void H1Connection::armDeadlines() {
   StreamTimers& t = stream_->timers();
   const auto e = t.deadlines.earliest();
   if (e >= t.scheduled || closed_) return;
+  // A far deadline (the stream-idle and header timeouts: minutes) waits for the worker's tick
+  // to bring it within reach, so a request that ends long before it costs no timer operation.
+  if (e - Clock::now() > kTimerHorizon) return;
   t.scheduled = e;
   t.deadline.expires_at(e);
   t.deadline.async_wait([self = shared_from_this(), serial = stream_serial_](

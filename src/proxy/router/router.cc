@@ -242,12 +242,38 @@ awaitable<Router::Attempt> Router::attempt(HttpStream& s, DownstreamStream& down
     const bool reused = up_->requests > 0;
     ++up_->requests;
     down.watchUpstream(up_.get());
-    const bool sent = co_await sendRequest(s, down, number, result);
+    bool sent = false;
+    const RequestHead& head = s.head();
+    if (!head.has_body && !head.upgrade && replay_.empty()) {
+      // A request without a body, the usual case, goes inline: no coroutine frame unless the
+      // socket can't take the head at once.
+      encodeHead(s, number);
+      SendParts rest{head_out_, {}, {}};
+      sent = up_->transport->trySend(rest);
+      if (sent && !allSent(rest)) sent = co_await up_->transport->send(rest);
+      if (sent) armResponseDeadlines(s, down, number);
+    } else {
+      sent = co_await sendRequest(s, down, number, result);
+    }
     bool nothing_read = true;
     bool malformed = false;
-    if (sent && co_await readResponseHead(s, nothing_read, malformed)) {
-      result.response = true;
-      co_return result;
+    // The response head, read here rather than in a coroutine of its own: one frame less.
+    while (sent) {
+      const HeadStep step = parseResponseHead(s);
+      if (step == HeadStep::kComplete) {
+        result.response = true;
+        co_return result;
+      }
+      if (step == HeadStep::kMalformed) {
+        malformed = true;
+        break;
+      }
+      auto buf = up_->buffer.prepare();
+      if (buf.size() == 0) break;  // a head larger than the buffer
+      const size_t n = co_await up_->transport->readSome(buf);
+      if (n == 0) break;
+      up_->buffer.commit(n);
+      nothing_read = false;
     }
     down.watchUpstream(nullptr);
     expired_ = down.takeExpired();
@@ -313,12 +339,35 @@ awaitable<bool> Router::connect(DownstreamStream& down, ClusterState& cluster, i
   co_return true;
 }
 
-awaitable<bool> Router::sendRequest(HttpStream& s, DownstreamStream& down, int number,
-                                    Attempt& result) {
+void Router::encodeHead(HttpStream& s, int number) {
   const RequestHead& head = s.head();
   head_out_.clear();
   appendUpstreamHead(head_out_, head.method, upstreamPath(s.routingRequest(), s.decision()),
                      upstream_headers_, head, number);
+}
+
+void Router::armResponseDeadlines(HttpStream& s, DownstreamStream& down, int number) {
+  // The request is complete: the route timeout (once) and this attempt's timeout start now.
+  const auto now = Clock::now();
+  const routing::RouteDecision& rd = s.decision().route;
+  Deadlines& dl = down.deadlines();
+  if (rd.timeout && !dl.active(DeadlineKind::kRoute) && number == 1) {
+    dl.set(DeadlineKind::kRoute, now + toMillis(*rd.timeout));
+  }
+  // Envoy drops a per-try timeout that is not below the route timeout.
+  if (const auto per_try = effectivePerTryTimeout(rd.retries, rd.timeout)) {
+    dl.set(DeadlineKind::kPerTry, now + *per_try);
+  } else {
+    dl.clear(DeadlineKind::kPerTry);
+  }
+  dl.set(DeadlineKind::kStreamIdle, now + worker_.settings().stream_idle_timeout);
+  down.armDeadlines();
+}
+
+awaitable<bool> Router::sendRequest(HttpStream& s, DownstreamStream& down, int number,
+                                    Attempt& result) {
+  const RequestHead& head = s.head();
+  encodeHead(s, number);
   const bool chunked = head.has_body && !head.length_known;
   // What an earlier attempt read of the body goes again first.
   if (!replay_.empty()) {
@@ -331,8 +380,7 @@ awaitable<bool> Router::sendRequest(HttpStream& s, DownstreamStream& down, int n
     if (!co_await writeUpstream(head_out_, size_line, replay_)) co_return false;
     if (chunked && !co_await writeUpstream("\r\n")) co_return false;
   } else {
-    // The usual case, a head alone, written inline: no coroutine frame unless the socket
-    // can't take it all at once.
+    // What the socket takes now goes without waiting.
     SendParts rest{head_out_, {}, {}};
     if (!up_->transport->trySend(rest)) co_return false;
     if (!allSent(rest) && !co_await up_->transport->send(rest)) co_return false;
@@ -378,51 +426,25 @@ awaitable<bool> Router::sendRequest(HttpStream& s, DownstreamStream& down, int n
     replay_complete_ = !replay_overflow_ && keep_body_;
     if (chunked && !co_await writeUpstream("0\r\n\r\n")) co_return false;
   }
-  // The request is complete: the route timeout (once) and this attempt's timeout start now.
-  const auto now = Clock::now();
-  const routing::RouteDecision& rd = s.decision().route;
-  Deadlines& dl = down.deadlines();
-  if (rd.timeout && !dl.active(DeadlineKind::kRoute) && number == 1) {
-    dl.set(DeadlineKind::kRoute, now + toMillis(*rd.timeout));
-  }
-  // Envoy drops a per-try timeout that is not below the route timeout.
-  if (const auto per_try = effectivePerTryTimeout(rd.retries, rd.timeout)) {
-    dl.set(DeadlineKind::kPerTry, now + *per_try);
-  } else {
-    dl.clear(DeadlineKind::kPerTry);
-  }
-  dl.set(DeadlineKind::kStreamIdle, now + worker_.settings().stream_idle_timeout);
-  down.armDeadlines();
+  armResponseDeadlines(s, down, number);
   co_return true;
 }
 
-awaitable<bool> Router::readResponseHead(HttpStream& s, bool& nothing_read, bool& malformed) {
+Router::HeadStep Router::parseResponseHead(HttpStream& s) {
   const auto& settings = worker_.settings();
-  while (true) {
-    if (!up_->buffer.empty()) {
-      auto r =
-          http::parseResponseHead(up_->buffer.readable(), settings.limits, s.head().method, resp_);
-      if (r.status == http::ParseStatus::kError) {
-        malformed = true;
-        co_return false;
-      }
-      if (r.status == http::ParseStatus::kComplete) {
-        // 1xx interim answers: Envoy answered 100-continue itself; others are not forwarded.
-        if (resp_.status >= 100 && resp_.status < 200 && resp_.status != 101) {
-          up_->buffer.consume(resp_.head_bytes);
-          continue;
-        }
-        co_return true;
-      }
+  while (!up_->buffer.empty()) {
+    auto r =
+        http::parseResponseHead(up_->buffer.readable(), settings.limits, s.head().method, resp_);
+    if (r.status == http::ParseStatus::kError) return HeadStep::kMalformed;
+    if (r.status != http::ParseStatus::kComplete) break;
+    // 1xx interim answers: Envoy answered 100-continue itself; others are not forwarded.
+    if (resp_.status >= 100 && resp_.status < 200 && resp_.status != 101) {
+      up_->buffer.consume(resp_.head_bytes);
+      continue;
     }
-    // The read inline, not through readUpstream(): one coroutine frame less per response.
-    auto buf = up_->buffer.prepare();
-    if (buf.size() == 0) co_return false;
-    const size_t n = co_await up_->transport->readSome(buf);
-    if (n == 0) co_return false;
-    up_->buffer.commit(n);
-    nothing_read = false;
+    return HeadStep::kComplete;
   }
+  return HeadStep::kMore;
 }
 
 awaitable<bool> Router::streamResponse(HttpStream& s, DownstreamStream& down,

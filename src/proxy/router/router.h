@@ -59,9 +59,16 @@ class Router {
                                           ClusterState& cluster, int endpoint, int number);
   // Opens a new connection to the endpoint (pooled ones are taken without it).
   boost::asio::awaitable<bool> connect(DownstreamStream& down, ClusterState& cluster, int endpoint);
+  // The upstream request head of attempt `number`, into head_out_.
+  void encodeHead(HttpStream& s, int number);
+  // Sends the head and the body (replayed, then read on from the client).
   boost::asio::awaitable<bool> sendRequest(HttpStream& s, DownstreamStream& down, int number,
                                            Attempt& result);
-  boost::asio::awaitable<bool> readResponseHead(HttpStream& s, bool& nothing_read, bool& malformed);
+  // The request is out: the route deadline (first attempt) and this attempt's start.
+  void armResponseDeadlines(HttpStream& s, DownstreamStream& down, int number);
+  // Parses the response head buffered so far, skipping 1xx interim answers (into resp_).
+  enum class HeadStep : uint8_t { kComplete, kMore, kMalformed };
+  HeadStep parseResponseHead(HttpStream& s);
   boost::asio::awaitable<bool> streamResponse(HttpStream& s, DownstreamStream& down,
                                               const routing::Decision& d,
                                               const routing::RoutedDestination& dest,
