@@ -379,11 +379,8 @@ awaitable<bool> Router::sendRequest(HttpStream& s, DownstreamStream& down, int n
     }
     if (!co_await writeUpstream(head_out_, size_line, replay_)) co_return false;
     if (chunked && !co_await writeUpstream("\r\n")) co_return false;
-  } else {
-    // What the socket takes now goes without waiting.
-    SendParts rest{head_out_, {}, {}};
-    if (!up_->transport->trySend(rest)) co_return false;
-    if (!allSent(rest) && !co_await up_->transport->send(rest)) co_return false;
+  } else if (!co_await writeUpstream(head_out_)) {
+    co_return false;
   }
   if (head.upgrade) co_return true;
   RequestLog& log = s.log();

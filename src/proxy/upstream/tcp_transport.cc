@@ -27,9 +27,9 @@ class TcpTransport final : public Transport {
 
   bool trySend(SendParts& parts) override { return sendNow(socket_.native_handle(), parts); }
 
+  // Straight to Asio, which tries the write before it waits: callers that could afford a
+  // sendNow() made it already.
   awaitable<bool> send(SendParts parts) override {
-    if (!trySend(parts)) co_return false;
-    if (allSent(parts)) co_return true;
     const std::array<asio::const_buffer, 3> bufs{asio::buffer(parts[0].data(), parts[0].size()),
                                                  asio::buffer(parts[1].data(), parts[1].size()),
                                                  asio::buffer(parts[2].data(), parts[2].size())};

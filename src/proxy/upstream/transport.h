@@ -34,7 +34,8 @@ class Transport {
   // Sends what the connection takes now, without waiting; `parts` keep what is left. False:
   // the connection failed.
   virtual bool trySend(SendParts& parts) = 0;
-  // Sends all of `parts`, waiting as needed. False: the connection failed.
+  // Sends all of `parts`, waiting as needed (after trySend(): what it left). False: the
+  // connection failed.
   virtual boost::asio::awaitable<bool> send(SendParts parts) = 0;
   // Reads some bytes into `buf`: how many, 0 when the peer closed, the connection failed, or
   // close() was called.
