@@ -7,6 +7,7 @@
 #include <optional>
 
 #include "registry/registry.h"
+#include "upstream/hash_lb.h"
 
 namespace meshroute::proxy {
 namespace {
@@ -68,10 +69,24 @@ std::shared_ptr<ClusterState> build(const routing::DestinationResolution& r,
   c->set = upstream::EndpointSet(std::move(hosts));
   std::string policy = c->lb_policy.empty() ? "LEAST_REQUEST" : c->lb_policy;
   const uint32_t choice_count = 2;  // Envoy's default; Istio's API does not set it
-  if (policy == "ROUND_ROBIN" || policy == "LEAST_REQUEST" || policy == "RANDOM") {
+  const api::LoadBalancerSettings* lb = r.policy.policy && r.policy.policy->load_balancer
+                                            ? &*r.policy.policy->load_balancer
+                                            : nullptr;
+  if ((policy == "RING_HASH" || policy == "MAGLEV") && lb != nullptr && lb->consistent_hash) {
+    const api::ConsistentHashLB& hash = *lb->consistent_hash;
+    c->hash_policy = upstream::compileHashPolicy(hash);
+    if (policy == "MAGLEV") {
+      c->lb = std::make_unique<upstream::Maglev>(c->set, hash.maglev->table_size);
+    } else {
+      // ringHash.minimumRingSize, else the deprecated top-level field, else Envoy's 1024.
+      const uint64_t size = hash.ring_hash && hash.ring_hash->minimum_ring_size
+                                ? hash.ring_hash->minimum_ring_size
+                                : hash.minimum_ring_size;
+      c->lb = std::make_unique<upstream::RingHash>(c->set, size);
+    }
+  } else if (policy == "ROUND_ROBIN" || policy == "LEAST_REQUEST" || policy == "RANDOM") {
     c->lb = upstream::makeLoadBalancer(policy, c->set, choice_count, random);
   } else {
-    // Hash-based and other policies are not in this release: weighted round robin stands in.
     c->lb = upstream::makeLoadBalancer("ROUND_ROBIN", c->set, choice_count, random);
   }
   return c;
@@ -118,9 +133,9 @@ ActiveRequest::~ActiveRequest() {
   if (stats_ != nullptr) stats_->rq_active.fetch_sub(1, std::memory_order_relaxed);
 }
 
-int ClusterState::pick(core::Random& random) const {
+int ClusterState::pick(core::Random& random, const upstream::PickContext& context) const {
   if (endpoints.empty() || !lb) return -1;
-  return lb->pick(random);
+  return lb->pick(random, context);
 }
 
 std::shared_ptr<ClusterState> ClusterCache::get(const ClusterContext& ctx,

@@ -16,6 +16,7 @@
 #include "routing/decision.h"
 #include "routing/snapshot.h"
 #include "stats/metrics.h"
+#include "upstream/hash_policy.h"
 #include "upstream/load_balancer.h"
 
 namespace meshroute::proxy {
@@ -49,13 +50,15 @@ class ActiveRequest {
 
 struct ClusterState {
   std::string name;       // "outbound|9080|v2|reviews.default.svc.cluster.local"
-  std::string lb_policy;  // ROUND_ROBIN, LEAST_REQUEST, RANDOM, CLUSTER_PROVIDED
+  std::string lb_policy;  // ROUND_ROBIN, LEAST_REQUEST, RANDOM, RING_HASH, MAGLEV, CLUSTER_PROVIDED
   // kNoCluster / kNoHealthyUpstream / kUnknownHost: requests to it get 503 NC or UH.
   routing::DestinationStatus status = routing::DestinationStatus::kOk;
   bool passthrough = false;  // send to the request's own authority (PassthroughCluster)
   std::vector<EndpointInfo> endpoints;
   upstream::EndpointSet set;  // the load balancer's view (weights, active requests, health)
   std::unique_ptr<upstream::LoadBalancer> lb;
+  // consistentHash: what a request hashes to (kind kNone for the other balancers).
+  upstream::HashPolicy hash_policy;
   std::chrono::milliseconds connect_timeout{0};
   // Metric labels of the destination service.
   std::string service_host = "unknown";
@@ -75,7 +78,7 @@ struct ClusterState {
   mutable std::vector<SeriesSlot> series_cache;
 
   // Index into `endpoints` of the picked endpoint; -1 when none is available.
-  int pick(core::Random& random) const;
+  int pick(core::Random& random, const upstream::PickContext& context = {}) const;
 };
 
 // What building a cluster's state needs: the generation it belongs to and the proxy it is for.

@@ -14,10 +14,6 @@ EndpointSet::EndpointSet(std::vector<HostRef> hosts)
   }
 }
 
-namespace {
-
-// The hosts a pick chooses among: the healthy ones, or all of them when none is healthy
-// (Envoy's panic mode: better to try than to fail every request).
 std::vector<uint32_t> candidatesOf(const EndpointSet& set) {
   std::vector<uint32_t> out;
   const bool panic = set.healthyCount() == 0;
@@ -26,6 +22,8 @@ std::vector<uint32_t> candidatesOf(const EndpointSet& set) {
   }
   return out;
 }
+
+namespace {
 
 // Earliest-deadline-first scheduling (Envoy's EdfScheduler): each host's next deadline moves
 // 1/weight ahead when picked, so picks are spread in proportion to weight, smoothly. The heap
@@ -74,7 +72,7 @@ class RoundRobin final : public LoadBalancer {
     next_ = candidates_.empty() ? 0 : random.below(candidates_.size());
     if (!set.equalWeights()) edf_.reset(candidates_, set, random.uniform01());
   }
-  int pick(core::Random& /*random*/) override {
+  int pick(core::Random& /*random*/, const PickContext& /*context*/) override {
     if (candidates_.empty()) return -1;
     if (!set_.equalWeights()) {
       return static_cast<int>(edf_.pick([&](uint32_t h) { return set_.host(h).weight; }));
@@ -97,7 +95,7 @@ class LeastRequest final : public LoadBalancer {
       : set_(set), candidates_(candidatesOf(set)), choices_(std::max<uint32_t>(choice_count, 1)) {
     if (!set.equalWeights()) edf_.reset(candidates_, set, random.uniform01());
   }
-  int pick(core::Random& random) override {
+  int pick(core::Random& random, const PickContext& /*context*/) override {
     if (candidates_.empty()) return -1;
     if (!set_.equalWeights()) {
       // Weight divided by (active + 1): busy hosts get proportionally fewer new requests.
@@ -123,7 +121,7 @@ class LeastRequest final : public LoadBalancer {
 class Random final : public LoadBalancer {
  public:
   explicit Random(const EndpointSet& set) : candidates_(candidatesOf(set)) {}
-  int pick(core::Random& random) override {
+  int pick(core::Random& random, const PickContext& /*context*/) override {
     if (candidates_.empty()) return -1;
     return static_cast<int>(candidates_[random.below(candidates_.size())]);
   }

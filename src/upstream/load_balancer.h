@@ -7,6 +7,7 @@
 #include <atomic>
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -45,14 +46,29 @@ class EndpointSet {
   size_t healthy_ = 0;
 };
 
+// What a hashing balancer needs of the request: its hash (none: the request had no key, and
+// the pick is random, as in Envoy), and which try this is, so that a retry that must avoid the
+// previous host can move on along the ring instead of landing on it again.
+struct PickContext {
+  std::optional<uint64_t> hash;
+  uint32_t attempt = 0;
+};
+
 class LoadBalancer {
  public:
   virtual ~LoadBalancer() = default;
-  // Index of the chosen endpoint, -1 when the set is empty.
-  virtual int pick(core::Random& random) = 0;
+  // Index of the chosen endpoint, -1 when the set is empty. Balancers that do not hash ignore
+  // `context`.
+  virtual int pick(core::Random& random, const PickContext& context) = 0;
+  int pick(core::Random& random) { return pick(random, PickContext{}); }
 };
 
-// `policy`: "ROUND_ROBIN", "LEAST_REQUEST" or "RANDOM" (anything else: ROUND_ROBIN). The
+// The hosts a pick chooses among: the healthy ones, or all of them when none is healthy
+// (Envoy's panic mode: better to try than to fail every request).
+std::vector<uint32_t> candidatesOf(const EndpointSet& set);
+
+// `policy`: "ROUND_ROBIN", "LEAST_REQUEST" or "RANDOM" (anything else: ROUND_ROBIN; the hashing
+// balancers are made by hash_lb.h). The
 // balancer keeps a reference to `set`, which must outlive it. `choice_count`: LEAST_REQUEST's
 // number of random choices (Envoy's default 2).
 std::unique_ptr<LoadBalancer> makeLoadBalancer(std::string_view policy, const EndpointSet& set,

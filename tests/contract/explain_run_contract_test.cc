@@ -158,7 +158,7 @@ TEST_F(ExplainRunContract, WhatRunDoesNotEnforceYetIsWarnedAboutAtLoad) {
     return false;
   };
   EXPECT_TRUE(warned("trafficPolicy.outlierDetection is not enforced yet"));
-  EXPECT_TRUE(warned("trafficPolicy.loadBalancer.consistentHash"));
+  EXPECT_FALSE(warned("trafficPolicy.loadBalancer.consistentHash"));  // enforced now
   EXPECT_TRUE(warned("trafficPolicy.tls"));
   EXPECT_TRUE(warned("trafficPolicy.connectionPool "));
   EXPECT_FALSE(warned("loadBalancer.simple"));

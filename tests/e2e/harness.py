@@ -194,6 +194,17 @@ spec: {{address: 127.0.0.1, ports: {{http: {echo_port}}}, labels: {{app: {name},
     return "---\n".join(docs)
 
 
+def destination_rule_yaml(name, traffic_policy, ns="default"):
+    """A DestinationRule for `name`.<ns>.svc.cluster.local with `traffic_policy` (flow YAML)."""
+    return f"""apiVersion: networking.istio.io/v1
+kind: DestinationRule
+metadata: {{name: {name}, namespace: {ns}}}
+spec:
+  host: {name}.{ns}.svc.cluster.local
+  trafficPolicy: {traffic_policy}
+"""
+
+
 class TempDir:
     def __init__(self):
         self.path = tempfile.mkdtemp(prefix="meshroute-e2e-")

@@ -85,13 +85,7 @@ spec:
 
 
 def lb_rule(name, policy):
-    return f"""apiVersion: networking.istio.io/v1
-kind: DestinationRule
-metadata: {{name: {name}, namespace: default}}
-spec:
-  host: {name}.default.svc.cluster.local
-  trafficPolicy: {{loadBalancer: {{simple: {policy}}}}}
-"""
+    return harness.destination_rule_yaml(name, f"{{loadBalancer: {{simple: {policy}}}}}")
 
 
 def closed_port():

@@ -136,13 +136,27 @@ awaitable<bool> Router::forward(HttpStream& s, DownstreamStream& down, const rou
   // The endpoint's active and total requests (LEAST_REQUEST, /clusters) while an attempt lives.
   std::optional<ActiveRequest> active;
   if (mirrors_pending_ && replay_complete_) fireMirrors(s, d);
+  // consistentHash: the request's key, once; an issued cookie goes back with the response.
+  upstream::PickContext pick;
+  set_cookie_.clear();
+  if (cluster->hash_policy.kind != upstream::HashPolicy::Kind::kNone) {
+    const ConnectionInfo& conn = s.connection();
+    upstream::RequestHash h =
+        upstream::hashRequest(cluster->hash_policy, s.routingRequest(),
+                              {conn.client_ip, conn.remote_address, conn.local_address});
+    pick.hash = h.hash;
+    set_cookie_ = std::move(h.set_cookie);
+  }
   for (int number = 1;; ++number) {
-    int endpoint = cluster->passthrough ? 0 : cluster->pick(worker_.random());
-    // Istio's previous_hosts retry predicate: another endpoint than the one that failed.
+    pick.attempt = 0;
+    int endpoint = cluster->passthrough ? 0 : cluster->pick(worker_.random(), pick);
+    // Istio's previous_hosts retry predicate: another endpoint than the one that failed (a
+    // hashing balancer moves on along its ring or table).
     for (int tries = 0; policy.ignore_previous_hosts && tries < kHostSelectionMaxAttempts &&
                         endpoint == last_endpoint && cluster->endpoints.size() > 1;
          ++tries) {
-      endpoint = cluster->pick(worker_.random());
+      ++pick.attempt;
+      endpoint = cluster->pick(worker_.random(), pick);
     }
     if (endpoint < 0) co_return co_await s.reply(down, ProxyError::kNoHealthyUpstream);
     log.endpoint = endpoint;
@@ -461,6 +475,7 @@ awaitable<bool> Router::streamResponse(HttpStream& s, DownstreamStream& down,
   }
   buildResponseHeaders(resp_, d, dest, log.upstream_service_time_ms, response_headers_);
   for (const auto& [name, value] : extra) response_headers_.addReference(name, value);
+  if (!set_cookie_.empty()) response_headers_.addReference("set-cookie", set_cookie_);
   ResponseStart start;
   start.status = resp_.status;
   start.reason = resp_.reason;

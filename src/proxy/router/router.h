@@ -86,6 +86,7 @@ class Router {
   http::ResponseHead resp_;
   std::string head_out_;
   std::string request_id_;
+  std::string set_cookie_;  // consistentHash's cookie for this request's response, if issued
   // The request body as sent, kept while a retry or a mirror may need it (bounded).
   std::string replay_;
   bool replay_complete_ = false;  // replay_ holds the whole body

@@ -1,0 +1,147 @@
+"""End-to-end tests of the DestinationRule policies `meshroute run` enforces on live traffic
+(issue 14), each against real `meshroute echo` backends and a real proxy with two workers on
+127.0.0.1. So far: loadBalancer.consistentHash on a header, a cookie (issued when the client
+has none), the client's source IP and a query parameter, over ring hash and Maglev, and the
+stickiness that survives an endpoint being added.
+
+Every request here opens its own connection, so that the two workers both serve each key:
+stickiness must hold across workers, not just on one connection. Statistical assertions state
+their tolerance in standard deviations.
+Usage: destination_rule_test.py MESHROUTE_BINARY"""
+import http.client
+import os
+import re
+import sys
+import unittest
+
+sys.path.insert(0, os.path.dirname(__file__))
+import harness  # noqa: E402
+
+BINARY = None
+
+
+def hash_rule(name, consistent_hash):
+    return harness.destination_rule_yaml(name,
+                                         f"{{loadBalancer: {{consistentHash: {consistent_hash}}}}}")
+
+
+RULES = {
+    "by-header": "{httpHeaderName: x-user}",
+    "by-cookie": "{httpCookie: {name: user, path: /, ttl: 60s}}",
+    "by-cookie-no-ttl": "{httpCookie: {name: user}}",
+    "by-ip": "{useSourceIp: true, maglev: {tableSize: 1021}}",
+    "by-query": "{httpQueryParameterName: user, ringHash: {minimumRingSize: 2048}}",
+}
+
+
+def host(name):
+    return f"{name}.default.svc.cluster.local:9080"
+
+
+class ConsistentHashTest(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.dir = harness.TempDir()
+        cls.backends = [harness.Echo(BINARY, f"backend-{x}", "v1") for x in "abcde"]
+        cls.write_config(4)
+        cls.proxy = harness.Proxy(BINARY, [cls.dir.path], ["--workers", "2"])
+
+    @classmethod
+    def write_config(cls, count):
+        """Every rule's service over the first `count` backends."""
+        docs = []
+        for name, ch in RULES.items():
+            docs.append(harness.service_yaml(name, 9080,
+                                             [("v1", b.port) for b in cls.backends[:count]]))
+            docs.append(hash_rule(name, ch))
+        cls.dir.write("mesh.yaml", "---\n".join(docs))
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.proxy.stop()
+        for b in cls.backends:
+            b.stop()
+        cls.dir.cleanup()
+
+    def backend(self, name, path="/", headers=None, source=None):
+        """The backend a fresh connection's request reached, and the response headers."""
+        c = http.client.HTTPConnection("127.0.0.1", self.proxy.port, timeout=harness.DEADLINE,
+                                       source_address=(source, 0) if source else None)
+        try:
+            h = {"Host": host(name)}
+            h.update(headers or {})
+            c.request("GET", path, headers=h)
+            r = c.getresponse()
+            r.read()
+            self.assertEqual(r.status, 200)
+            return r.getheader("x-echo-name"), r
+        finally:
+            c.close()
+
+    def assert_sticky(self, keys, reach, tries=4):
+        """Each key reaches one backend on every try; the keys spread over several backends."""
+        placed = {}
+        for k in keys:
+            seen = {reach(k) for _ in range(tries)}
+            self.assertEqual(len(seen), 1, f"key {k!r} reached {seen}")
+            placed[k] = seen.pop()
+        # 20 keys over 4 backends all on one: probability 4 * 4^-20.
+        self.assertGreater(len(set(placed.values())), 1, placed)
+        return placed
+
+    def test_header(self):
+        self.assert_sticky([f"user-{i}" for i in range(20)],
+                           lambda k: self.backend("by-header", headers={"x-user": k})[0])
+
+    def test_query_parameter(self):
+        self.assert_sticky([f"u{i}" for i in range(20)],
+                           lambda k: self.backend("by-query", f"/page?a=1&user={k}")[0])
+
+    def test_source_ip_over_maglev(self):
+        # Any 127.0.0.0/8 address is the loopback: one client address per key.
+        self.assert_sticky([f"127.0.0.{i}" for i in range(2, 22)],
+                           lambda ip: self.backend("by-ip", source=ip)[0])
+
+    def test_cookie_issued_then_followed(self):
+        first, r = self.backend("by-cookie")
+        cookie = r.getheader("set-cookie")
+        m = re.fullmatch(r'user="([0-9a-f]{16})"; Max-Age=60; Path=/; HttpOnly', cookie or "")
+        self.assertIsNotNone(m, cookie)
+        # The request that got the cookie went where the cookie leads.
+        for _ in range(4):
+            again, r2 = self.backend("by-cookie", headers={"Cookie": f'user="{m.group(1)}"'})
+            self.assertEqual(again, first)
+            self.assertIsNone(r2.getheader("set-cookie"))  # the client has one
+        self.assert_sticky([f"{i:016x}" for i in range(20)],
+                           lambda v: self.backend("by-cookie", headers={"Cookie": f"user={v}"})[0])
+
+    def test_cookie_without_ttl_is_never_issued(self):
+        _, r = self.backend("by-cookie-no-ttl")
+        self.assertIsNone(r.getheader("set-cookie"))
+        self.assert_sticky([f"s{i}" for i in range(20)],
+                           lambda v: self.backend("by-cookie-no-ttl",
+                                                  headers={"Cookie": f"user={v}"})[0])
+
+    def test_zz_adding_an_endpoint_moves_only_its_keys(self):
+        # Runs last (unittest sorts by name): it changes the configuration for the whole class.
+        keys = [f"user-{i}" for i in range(60)]
+
+        def placement():
+            return {k: self.backend("by-header", headers={"x-user": k})[0] for k in keys}
+        before = placement()
+        version = self.proxy.config_version()
+        self.write_config(5)
+        harness.wait_until(lambda: self.proxy.config_version() > version, "the reload")
+        after = placement()
+        moved = {k: (before[k], after[k]) for k in keys if before[k] != after[k]}
+        # On a ring, a key moves only to the new endpoint...
+        for k, (_, now) in moved.items():
+            self.assertEqual(now, "backend-e", f"{k} moved between old endpoints")
+        # ...and about 1/5 of them do: 12 of 60 expected, sd ~3.1; 30 is over 5 sd away.
+        self.assertLess(len(moved), 30, moved)
+        self.assertGreater(len(moved), 0, "the new endpoint took no key")
+
+
+if __name__ == "__main__":
+    BINARY = os.path.abspath(sys.argv.pop(1))
+    unittest.main(verbosity=2)
