@@ -42,7 +42,7 @@ import time
 sys.path.insert(0, os.path.dirname(__file__))
 import configs  # noqa: E402
 from run import (LOAD_CPU, PROXY_CPU, SCENARIOS, free_port, pids_of, poll, rss_kb,  # noqa: E402
-                 versions, wait_port)
+                 start_backend, versions, wait_port)
 
 TARGETS = ("meshroute", "nginx", "haproxy")
 SCENARIO = {"a": next(s for s in SCENARIOS if s.name == "a1k"),
@@ -153,9 +153,9 @@ def instructions(p, n):
     return {"instructions_per_request": ir / n, "ir_total": ir}
 
 
-def syscalls(p, n):
+def syscalls(p, n, connections=4):
     """strace -c over every thread of every process of the proxy during N requests."""
-    h2load(p.port, WARMUP)
+    h2load(p.port, WARMUP, connections)
     pids = p.pids()
     out = os.path.join(p.dir, "strace.txt")
     argv = ["strace", "-c", "-f", "-U", "name,calls,errors", "-S", "calls", "-o", out]
@@ -174,7 +174,7 @@ def syscalls(p, n):
     if not poll(attached, timeout=30):
         st.kill()
         raise RuntimeError("strace did not attach")
-    h2load(p.port, n)
+    h2load(p.port, n, connections)
     st.send_signal(signal.SIGINT)
     st.wait(60)
     calls, total = {}, 0
@@ -321,13 +321,7 @@ def main():
     raise_fd_limit(args.connections)
     started = time.monotonic()
     work = tempfile.mkdtemp(prefix="meshroute-counts-")
-    backends = [free_port(), free_port()]
-    bdir = os.path.join(work, "backend")
-    os.makedirs(bdir)
-    with open(os.path.join(bdir, "nginx.conf"), "w") as f:
-        f.write(configs.backend_nginx(bdir, backends))
-    backend = subprocess.Popen(["taskset", "-c", LOAD_CPU, "nginx", "-p", bdir, "-c",
-                                os.path.join(bdir, "nginx.conf"), "-g", "daemon off;"])
+    backend, backends = start_backend(work)
     results = {t: {} for t in TARGETS if want(TARGETS, t)}
 
     def with_proxy(target, scenario, fn, *fn_args, wrap=()):

@@ -322,6 +322,19 @@ def poll(pred, timeout=10.0):
     return False
 
 
+def start_backend(work):
+    """The backend every scenario proxies to (nginx answering 1 KiB) on LOAD_CPU: the process
+    and its two ports."""
+    backends = [free_port(), free_port()]
+    bdir = os.path.join(work, "backend")
+    os.makedirs(bdir)
+    with open(os.path.join(bdir, "nginx.conf"), "w") as f:
+        f.write(configs.backend_nginx(bdir, backends))
+    proc = subprocess.Popen(["taskset", "-c", LOAD_CPU, "nginx", "-p", bdir, "-c",
+                             os.path.join(bdir, "nginx.conf"), "-g", "daemon off;"])
+    return proc, backends
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--meshroute", required=True)
@@ -332,13 +345,7 @@ def main():
     args = ap.parse_args()
     meshroute = os.path.abspath(args.meshroute)
     work = tempfile.mkdtemp(prefix="meshroute-bench-")
-    backends = [free_port(), free_port()]
-    bdir = os.path.join(work, "backend")
-    os.makedirs(bdir)
-    with open(os.path.join(bdir, "nginx.conf"), "w") as f:
-        f.write(configs.backend_nginx(bdir, backends))
-    backend = subprocess.Popen(["taskset", "-c", LOAD_CPU, "nginx", "-p", bdir, "-c",
-                                os.path.join(bdir, "nginx.conf"), "-g", "daemon off;"])
+    backend, backends = start_backend(work)
     results = {}
     try:
         for b in backends:
