@@ -237,6 +237,13 @@ awaitable<void> serve(std::shared_ptr<Connection> c, const EchoOptions& o, core:
   proxy::IoBuffer in(limits.max_head_bytes + 16 * size_t{1024});
   http::RequestHead head;
   asio::steady_timer delay(c->socket.get_executor());
+  // The client's address: a test tells connections apart by it.
+  std::string remote;
+  {
+    boost::system::error_code ec;
+    const auto peer = c->socket.remote_endpoint(ec);
+    if (!ec) remote = fmt::format("{}:{}", peer.address().to_string(), peer.port());
+  }
   while (c->socket.is_open()) {
     c->deadline.expires_after(kIdleTimeout);
     http::ParseResult r;
@@ -316,10 +323,10 @@ awaitable<void> serve(std::shared_ptr<Connection> c, const EchoOptions& o, core:
     } else if (o.fail_rate > 0 && random.uniform01() < o.fail_rate) {
       status = o.fail_status;
     }
-    nlohmann::json j = {{"name", o.name},         {"version", o.version},
-                        {"method", req.method},   {"path", req.path},
-                        {"query", req.query},     {"host", req.host},
-                        {"headers", req.headers}, {"body_bytes", req.body_bytes}};
+    nlohmann::json j = {
+        {"name", o.name},         {"version", o.version},         {"method", req.method},
+        {"path", req.path},       {"query", req.query},           {"host", req.host},
+        {"headers", req.headers}, {"body_bytes", req.body_bytes}, {"remote", remote}};
     std::string payload = j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
     const bool bodiless = req.method == "HEAD" || status == 204 || status == 304;
     std::string out = fmt::format(

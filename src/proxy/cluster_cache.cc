@@ -33,6 +33,10 @@ std::shared_ptr<ClusterState> build(const routing::DestinationResolution& r,
     const auto& t = *r.policy.policy->connection_pool->tcp->connect_timeout;
     c->connect_timeout = std::chrono::milliseconds(t.totalNanos() / 1000000);
   }
+  const api::ConnectionPoolSettings* pool = r.policy.policy && r.policy.policy->connection_pool
+                                                ? &*r.policy.policy->connection_pool
+                                                : nullptr;
+  c->connection_policy = upstream::compileConnectionPolicy(pool);
   if (r.service != nullptr) {
     c->service_host = r.service->hostname;
     c->service_name = r.service->name;
@@ -41,7 +45,13 @@ std::shared_ptr<ClusterState> build(const routing::DestinationResolution& r,
     c->service_host = host;
   }
   c->version = labelOr(r.subset_labels, "version");
-  if (!r.cluster.empty()) c->stats = &stats.cluster(r.cluster);
+  if (!r.cluster.empty()) {
+    c->stats = &stats.cluster(r.cluster);
+    // Every generation sets the limits in force (waking requests that wait under old ones).
+    c->stats->breaker.setLimits(c->connection_policy.limits);
+    if (!c->connection_policy.limits.unlimited()) c->breaker = &c->stats->breaker;
+  }
+  const bool own_pool = !c->connection_policy.isDefault() && !r.cluster.empty();
   std::vector<upstream::HostRef> hosts;
   for (const registry::Endpoint* e : r.endpoints) {
     if (e == nullptr || e->address.empty()) continue;
@@ -51,6 +61,7 @@ std::shared_ptr<ClusterState> build(const routing::DestinationResolution& r,
     info.port =
         static_cast<uint16_t>(port != e->ports.end() && port->second ? port->second : r.port);
     info.key = fmt::format("{}:{}", info.host, info.port);
+    info.pool_key = own_pool ? r.cluster + "|" + info.key : info.key;
     info.stats = &stats.get(r.cluster, info.key);
     if (e->workload != nullptr) {
       info.workload = e->workload->name;

@@ -16,6 +16,7 @@
 #include "routing/decision.h"
 #include "routing/snapshot.h"
 #include "stats/metrics.h"
+#include "upstream/connection_policy.h"
 #include "upstream/hash_policy.h"
 #include "upstream/load_balancer.h"
 
@@ -24,7 +25,8 @@ namespace meshroute::proxy {
 struct EndpointInfo {
   std::string host;  // IP address or DNS name
   uint16_t port = 0;
-  std::string key;  // "host:port": the connection pool key
+  std::string key;       // "host:port"
+  std::string pool_key;  // the connection pool's key: `key`, or "cluster|key" (connectionPool)
   // For metrics: the workload behind the endpoint.
   std::string workload = "unknown";
   std::string workload_ns = "unknown";
@@ -60,6 +62,10 @@ struct ClusterState {
   // consistentHash: what a request hashes to (kind kNone for the other balancers).
   upstream::HashPolicy hash_policy;
   std::chrono::milliseconds connect_timeout{0};
+  // connectionPool: the limits, and the breaker that counts them across workers (null when the
+  // cluster sets none: then nothing is counted).
+  upstream::ConnectionPolicy connection_policy;
+  upstream::CircuitBreaker* breaker = nullptr;
   // Metric labels of the destination service.
   std::string service_host = "unknown";
   std::string service_name = "unknown";

@@ -12,6 +12,8 @@
 #include <string>
 #include <utility>
 
+#include "upstream/circuit_breaker.h"
+
 namespace meshroute::proxy {
 
 struct HostStats {
@@ -31,6 +33,12 @@ struct ClusterStats {
   std::atomic<uint64_t> upstream_rq_per_try_timeout{0};
   std::atomic<uint64_t> upstream_rq_mirrored{0};  // copies sent to this cluster as a mirror
   std::atomic<uint64_t> upstream_cx_destroy_local_with_active_rq{0};  // client went away
+  // Circuit breaking (connectionPool): a request refused for want of a connection or a request
+  // slot (503 UO), a connection not opened at the limit (the request waited instead).
+  std::atomic<uint64_t> upstream_rq_pending_overflow{0};
+  std::atomic<uint64_t> upstream_cx_overflow{0};
+  // The cluster's connectionPool limits, one for all workers.
+  upstream::CircuitBreaker breaker;
 
   // Name and value of each counter, for /clusters and /stats/prometheus.
   template <class F>
@@ -45,6 +53,8 @@ struct ClusterStats {
     f("upstream_rq_mirrored", upstream_rq_mirrored.load(std::memory_order_relaxed));
     f("upstream_cx_destroy_local_with_active_rq",
       upstream_cx_destroy_local_with_active_rq.load(std::memory_order_relaxed));
+    f("upstream_rq_pending_overflow", upstream_rq_pending_overflow.load(std::memory_order_relaxed));
+    f("upstream_cx_overflow", upstream_cx_overflow.load(std::memory_order_relaxed));
   }
 };
 

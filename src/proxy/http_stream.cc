@@ -102,7 +102,10 @@ awaitable<bool> HttpStream::serve(DownstreamStream& down, const ConnectionInfo& 
       cors_headers_.clear();
       bool proceed = true;
       if (d.route.cors_compiled || d.route.fault) keep = co_await runFilters(down, proceed);
-      if (proceed) keep = co_await router_.forward(*this, down, d, cors_headers_);
+      if (proceed) {
+        keep = co_await router_.forward(*this, down, d, cors_headers_);
+        router_.finish();
+      }
       break;
     }
     case routing::Outcome::kRedirect:
@@ -173,6 +176,11 @@ awaitable<bool> HttpStream::reply(DownstreamStream& down, ProxyError error) {
     log_.addFlag(e.flag);
     log_.details = e.details;
     co_return false;
+  }
+  if (error == ProxyError::kOverflow) {  // Envoy marks a circuit breaker's refusal
+    scratch_.clear();
+    http::appendHeader(scratch_, "x-envoy-overloaded", "true");
+    co_return co_await replyWith(down, e.status, e.body, scratch_, e.flag, e.details);
   }
   co_return co_await replyWith(down, e.status, e.body, "", e.flag, e.details);
 }

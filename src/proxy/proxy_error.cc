@@ -49,6 +49,9 @@ const std::array<ErrorInfo, static_cast<size_t>(ProxyError::kCount)> kErrors = {
      false},
     {0, "fault filter abort", F::kFaultInjected, "fault_filter_abort", S::kLocal, false},
     {503, "no configuration", F::kNoClusterFound, "no_configuration", S::kLocal, false},
+    // The proxy's own limit, not the endpoint's failure: never counted against it.
+    {503, "upstream connect error or disconnect/reset before headers. reset reason: overflow",
+     F::kUpstreamOverflow, "upstream_reset_before_response_started{overflow}", S::kLocal, false},
 }};
 
 }  // namespace

@@ -93,6 +93,7 @@ enum class ProxyError : uint8_t {
   kDownstreamDisconnect,  // DC: the client went away; no answer can be sent
   kFaultAbort,            // FI: the route's fault injection aborted the request
   kNoConfiguration,       // 503 NC: no configuration loaded yet
+  kOverflow,              // 503 UO: a connectionPool limit (circuit breaker) refused the request
   kCount,
 };
 

@@ -173,10 +173,15 @@ TEST(EnforcementTable, TheLongestEntryDecides) {
       proxy::enforcementFor("destinations[].policy.traffic_policy.loadBalancer.simple");
   ASSERT_NE(simple, nullptr);
   EXPECT_TRUE(simple->enforced);
-  const auto* pool =
+  const auto* retries =
       proxy::enforcementFor("destinations[].policy.traffic_policy.connectionPool.http.maxRetries");
-  ASSERT_NE(pool, nullptr);
-  EXPECT_FALSE(pool->enforced);
+  ASSERT_NE(retries, nullptr);
+  EXPECT_TRUE(retries->enforced);
+  // A field without an entry of its own falls under its parent's.
+  const auto* keepalive = proxy::enforcementFor(
+      "destinations[].policy.traffic_policy.connectionPool.tcp.tcpKeepalive.time");
+  ASSERT_NE(keepalive, nullptr);
+  EXPECT_FALSE(keepalive->enforced);
   EXPECT_EQ(proxy::enforcementFor("policy.timeoutx"), nullptr);
 }
 

@@ -2,16 +2,20 @@
 (issue 14), each against real `meshroute echo` backends and a real proxy with two workers on
 127.0.0.1. So far: loadBalancer.consistentHash on a header, a cookie (issued when the client
 has none), the client's source IP and a query parameter, over ring hash and Maglev, and the
-stickiness that survives an endpoint being added.
+stickiness that survives an endpoint being added; connectionPool circuit breaking (Istio's
+"Circuit Breaking" task: maxConnections 1, http1MaxPendingRequests 1 under concurrent clients)
+and maxRequestsPerConnection.
 
 Every request here opens its own connection, so that the two workers both serve each key:
 stickiness must hold across workers, not just on one connection. Statistical assertions state
 their tolerance in standard deviations.
 Usage: destination_rule_test.py MESHROUTE_BINARY"""
 import http.client
+import json
 import os
 import re
 import sys
+import threading
 import unittest
 
 sys.path.insert(0, os.path.dirname(__file__))
@@ -140,6 +144,99 @@ class ConsistentHashTest(unittest.TestCase):
         # ...and about 1/5 of them do: 12 of 60 expected, sd ~3.1; 30 is over 5 sd away.
         self.assertLess(len(moved), 30, moved)
         self.assertGreater(len(moved), 0, "the new endpoint took no key")
+
+
+BREAKER = """{connectionPool: {tcp: {maxConnections: 1},
+                  http: {http1MaxPendingRequests: 1, maxRequestsPerConnection: 1}}}"""
+ONE_PER_CONNECTION = "{connectionPool: {http: {maxRequestsPerConnection: 1}}}"
+
+
+class ConnectionPoolTest(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.dir = harness.TempDir()
+        cls.backend = harness.Echo(BINARY, "pool-backend", "v1")
+        docs = []
+        for name, policy in (("breaker", BREAKER), ("one-per-conn", ONE_PER_CONNECTION),
+                             ("pooled", "{loadBalancer: {simple: ROUND_ROBIN}}")):
+            docs.append(harness.service_yaml(name, 9080, [("v1", cls.backend.port)]))
+            docs.append(harness.destination_rule_yaml(name, policy))
+        cls.dir.write("mesh.yaml", "---\n".join(docs))
+        cls.proxy = harness.Proxy(BINARY, [cls.dir.path], ["--workers", "2"])
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.proxy.stop()
+        cls.backend.stop()
+        cls.dir.cleanup()
+
+    def counter(self, name, cluster):
+        text = self.proxy.admin_get("/stats/prometheus")[1]
+        m = re.search(rf'^envoy_cluster_{name}{{cluster_name="{re.escape(cluster)}"}} (\d+)$',
+                      text, re.M)
+        return int(m.group(1)) if m else 0
+
+    def test_circuit_breaker_overflow(self):
+        # 12 clients at once, each on its own connection (so both workers serve them), against a
+        # backend that holds each request 1 s: one request on the one connection, one pending,
+        # the rest refused at once with Envoy's 503.
+        clients = 12
+        barrier = threading.Barrier(clients)
+        results = []
+        lock = threading.Lock()
+
+        def client():
+            c = http.client.HTTPConnection("127.0.0.1", self.proxy.port, timeout=harness.DEADLINE)
+            try:
+                barrier.wait(timeout=harness.DEADLINE)
+                c.request("GET", "/delay/1s", headers={"Host": host("breaker")})
+                r = c.getresponse()
+                body = r.read()
+                with lock:
+                    results.append((r.status, r.getheader("x-envoy-overloaded"), body))
+            finally:
+                c.close()
+        threads = [threading.Thread(target=client) for _ in range(clients)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(harness.DEADLINE * 2)
+        self.assertEqual(len(results), clients)
+        ok = [r for r in results if r[0] == 200]
+        refused = [r for r in results if r[0] == 503]
+        self.assertEqual(len(ok) + len(refused), clients, results)
+        self.assertGreaterEqual(len(ok), 1)
+        self.assertGreaterEqual(len(refused), 1)
+        for status, overloaded, body in refused:
+            self.assertEqual(overloaded, "true")
+            self.assertEqual(body, b"upstream connect error or disconnect/reset before headers. "
+                                   b"reset reason: overflow")
+        # The counters say what the clients saw: every refusal is a pending overflow, and every
+        # request that could not have a connection at once was counted (waiting or refused).
+        cluster = "outbound|9080||breaker.default.svc.cluster.local"
+        self.assertEqual(self.counter("upstream_rq_pending_overflow", cluster), len(refused))
+        self.assertGreaterEqual(self.counter("upstream_cx_overflow", cluster), len(refused))
+        # Nothing stays held: the next request, alone, goes through.
+        status, _, _ = self.proxy.request("/", host=host("breaker"))
+        self.assertEqual(status, 200)
+
+    def remotes(self, name, n=5):
+        """The upstream connections (the backend's view of the proxy's address) of n requests
+        sent on one client connection."""
+        c = http.client.HTTPConnection("127.0.0.1", self.proxy.port, timeout=harness.DEADLINE)
+        try:
+            seen = []
+            for _ in range(n):
+                status, _, body = self.proxy.request("/", host=host(name), conn=c)
+                self.assertEqual(status, 200)
+                seen.append(json.loads(body)["remote"])
+            return seen
+        finally:
+            c.close()
+
+    def test_max_requests_per_connection(self):
+        self.assertEqual(len(set(self.remotes("one-per-conn"))), 5)  # a new connection each
+        self.assertEqual(len(set(self.remotes("pooled"))), 1)        # keep-alive otherwise
 
 
 if __name__ == "__main__":

@@ -84,8 +84,11 @@ class DownstreamStream {
   virtual void armDeadlines() = 0;
   // Which deadline ended the last wait that failed, if one did; cleared by the call.
   virtual std::optional<DeadlineKind> takeExpired() = 0;
-  // Waits `d` (a fault delay, a retry back-off); false when the client went away meanwhile.
+  // Waits `d` (a fault delay, a retry back-off, a wait for a connection); false when the client
+  // went away meanwhile, a deadline ended it, or wake() did.
   virtual boost::asio::awaitable<bool> sleep(std::chrono::milliseconds d) = 0;
+  // Ends the current sleep() early (a connection slot came free). Worker thread only.
+  virtual void wake() = 0;
   // Registers the upstream connection the stream waits on: a deadline or the client going away
   // closes it, which ends whatever wait is pending on it.
   virtual void watchUpstream(UpstreamConnection* upstream) = 0;

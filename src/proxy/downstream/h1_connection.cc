@@ -500,6 +500,10 @@ std::optional<DeadlineKind> H1Connection::takeExpired() {
   return e;
 }
 
+void H1Connection::wake() {
+  if (stream_) stream_->timers().sleep.cancel();
+}
+
 awaitable<bool> H1Connection::sleep(std::chrono::milliseconds d) {
   upstream_wait_since_ = Clock::now();
   auto& timer = stream_->timers().sleep;

@@ -70,6 +70,7 @@ class H1Connection final : public DownstreamStream,
   void armDeadlines() override;
   std::optional<DeadlineKind> takeExpired() override;
   boost::asio::awaitable<bool> sleep(std::chrono::milliseconds d) override;
+  void wake() override;
   void watchUpstream(UpstreamConnection* upstream) override;
   [[nodiscard]] bool clientGone() const override { return client_gone_; }
 

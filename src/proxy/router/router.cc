@@ -29,6 +29,9 @@ using Clock = std::chrono::steady_clock;
 namespace {
 
 constexpr size_t kUpstreamBuffer = 64 * size_t{1024} + 16 * size_t{1024};
+// A request waiting for a connection slot looks again at least this often (a wake is the usual
+// end of the wait; deadlines end it otherwise).
+constexpr std::chrono::milliseconds kPendingWaitLimit{60 * 1000};
 
 std::chrono::milliseconds toMillis(const api::Duration& d) {
   return std::chrono::milliseconds(d.totalNanos() / 1000000);
@@ -106,6 +109,7 @@ awaitable<bool> Router::forward(HttpStream& s, DownstreamStream& down, const rou
     ep.host = rq.host();
     ep.port = static_cast<uint16_t>(rq.authorityPort() ? rq.authorityPort() : 80);
     ep.key = fmt::format("{}:{}", ep.host, ep.port);
+    ep.pool_key = ep.key;
     own->endpoints.push_back(std::move(ep));
     cluster = std::move(own);
   }
@@ -180,6 +184,7 @@ awaitable<bool> Router::forward(HttpStream& s, DownstreamStream& down, const rou
       dropUpstream();
       co_return co_await s.reply(down, a.error);
     }
+    if (a.overflow) co_return co_await s.reply(down, ProxyError::kOverflow);  // never retried
     if (expired == DeadlineKind::kRoute) {
       dropUpstream();
       bump(cs ? &cs->upstream_rq_timeout : nullptr);
@@ -199,6 +204,16 @@ awaitable<bool> Router::forward(HttpStream& s, DownstreamStream& down, const rou
       // completely is fine: the replay buffer holds what was read, the rest follows.)
       bump(cs ? &cs->upstream_rq_retry_overflow : nullptr);
       verdict = RetryVerdict::kNoRetry;
+    }
+    // connectionPool.http.maxRetries: retries in back-off at once, across workers.
+    upstream::BreakerHold retry_slot;
+    if (verdict == RetryVerdict::kRetry && cluster->breaker != nullptr) {
+      if (cluster->breaker->tryAcquire(upstream::Resource::kRetries)) {
+        retry_slot = upstream::BreakerHold(cluster->breaker, upstream::Resource::kRetries);
+      } else {
+        bump(cs ? &cs->upstream_rq_retry_overflow : nullptr);
+        verdict = RetryVerdict::kNoRetry;
+      }
     }
     if (verdict == RetryVerdict::kRetry) {
       dropUpstream();
@@ -235,13 +250,37 @@ awaitable<bool> Router::forward(HttpStream& s, DownstreamStream& down, const rou
 awaitable<Router::Attempt> Router::attempt(HttpStream& s, DownstreamStream& down,
                                            ClusterState& cluster, int endpoint, int number) {
   Attempt result;
+  // connectionPool: every attempt is an active request (http2MaxRequests, HTTP/1.1 included).
+  request_slot_.reset();
+  if (cluster.breaker != nullptr) {
+    if (!cluster.breaker->tryAcquire(upstream::Resource::kRequests)) {
+      bump(&cluster.stats->upstream_rq_pending_overflow);  // where Envoy counts it too
+      result.overflow = true;
+      result.error = ProxyError::kOverflow;
+      co_return result;
+    }
+    request_slot_ = upstream::BreakerHold(cluster.breaker, upstream::Resource::kRequests);
+  }
   // A pooled connection the upstream closed just before the request reached it is found out
   // when nothing comes back; a request that can be sent again then goes on a new connection
   // without counting as an attempt.
   for (int fresh = 0; fresh < 2; ++fresh) {
     // A pooled connection needs no coroutine to be had.
     if (fresh == 0)
-      up_ = worker_.pool().takeIdle(cluster.endpoints[static_cast<size_t>(endpoint)].key);
+      up_ = worker_.pool().takeIdle(cluster.endpoints[static_cast<size_t>(endpoint)].pool_key);
+    upstream::BreakerHold slot;
+    if (!up_ && cluster.breaker != nullptr) {
+      const SlotResult got = co_await connectionSlot(down, cluster, slot);
+      if (got == SlotResult::kOverflow) {
+        result.overflow = true;
+        result.error = ProxyError::kOverflow;
+        co_return result;
+      }
+      if (got == SlotResult::kGaveUp) {  // a deadline, or the client left, while it waited
+        result.error = ProxyError::kUpstreamTimeout;
+        co_return result;
+      }
+    }
     if (!up_ && !co_await connect(down, cluster, endpoint)) {
       expired_ = down.takeExpired();
       const bool timed_out = expired_ == DeadlineKind::kConnect;
@@ -253,6 +292,7 @@ awaitable<Router::Attempt> Router::attempt(HttpStream& s, DownstreamStream& down
       }
       co_return result;
     }
+    if (slot.breaker() != nullptr) up_->slot = std::move(slot);  // the connection's, from now
     const bool reused = up_->requests > 0;
     ++up_->requests;
     down.watchUpstream(up_.get());
@@ -317,10 +357,65 @@ awaitable<Router::Attempt> Router::attempt(HttpStream& s, DownstreamStream& down
   co_return result;
 }
 
+awaitable<Router::SlotResult> Router::connectionSlot(DownstreamStream& down, ClusterState& cluster,
+                                                     upstream::BreakerHold& slot) {
+  using upstream::Resource;
+  upstream::CircuitBreaker& b = *cluster.breaker;
+  if (b.tryAcquire(Resource::kConnections)) {
+    slot = upstream::BreakerHold(&b, Resource::kConnections);
+    co_return SlotResult::kGot;
+  }
+  bump(&cluster.stats->upstream_cx_overflow);
+  if (!b.tryAcquire(Resource::kPending)) {
+    bump(&cluster.stats->upstream_rq_pending_overflow);
+    co_return SlotResult::kOverflow;
+  }
+  const upstream::BreakerHold pending(&b, Resource::kPending);
+  // This worker's idle connections of the cluster hold slots too: they go first (other
+  // workers close theirs on their next tick, seeing someone waits).
+  worker_.pool().closeIdleOf(&b);
+  bool first = false;
+  for (;;) {
+    if (b.tryAcquire(Resource::kConnections)) {
+      slot = upstream::BreakerHold(&b, Resource::kConnections);
+      co_return SlotResult::kGot;
+    }
+    // The releasing thread may be another worker's: the wake goes through this worker's queue,
+    // and finds the wait still on (the token) or does nothing.
+    auto token = std::make_shared<DownstreamStream*>(&down);
+    std::weak_ptr<DownstreamStream*> weak = token;
+    asio::io_context& io = worker_.context();
+    const uint64_t ticket = b.waitForConnection(
+        [weak, &io] {
+          asio::post(io, [weak] {
+            if (auto t = weak.lock()) (*t)->wake();
+          });
+        },
+        first);
+    if (ticket == 0) continue;  // a slot came free meanwhile
+    co_await down.sleep(kPendingWaitLimit);
+    token.reset();
+    const auto expired = down.takeExpired();
+    if (expired || down.clientGone()) {
+      // Given up. A wake already on its way to this request goes to the next in line instead.
+      if (!b.cancelWait(ticket)) b.passWake();
+      expired_ = expired;
+      co_return SlotResult::kGaveUp;
+    }
+    first = true;  // woken (or waited the limit out): ahead of later waiters if it lost again
+  }
+}
+
 awaitable<bool> Router::connect(DownstreamStream& down, ClusterState& cluster, int endpoint) {
   const EndpointInfo& ep = cluster.endpoints[static_cast<size_t>(endpoint)];
-  up_ = std::make_unique<UpstreamConnection>(worker_.transports().create(worker_.context()), ep.key,
-                                             kUpstreamBuffer);
+  up_ = std::make_unique<UpstreamConnection>(worker_.transports().create(worker_.context()),
+                                             ep.pool_key, kUpstreamBuffer);
+  const upstream::ConnectionPolicy& policy = cluster.connection_policy;
+  up_->max_requests = policy.max_requests_per_connection;
+  up_->idle_timeout = policy.idle_timeout;
+  if (policy.max_connection_duration.count() > 0) {
+    up_->expires_at = Clock::now() + policy.max_connection_duration;
+  }
   down.watchUpstream(up_.get());
   down.deadlines().set(DeadlineKind::kConnect, Clock::now() + cluster.connect_timeout);
   down.armDeadlines();

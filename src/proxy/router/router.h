@@ -24,6 +24,7 @@
 #include "proxy/proxy_error.h"
 #include "proxy/router/retry_state.h"
 #include "routing/decision.h"
+#include "upstream/circuit_breaker.h"
 
 namespace meshroute::proxy {
 
@@ -43,6 +44,9 @@ class Router {
   Router& operator=(const Router&) = delete;
 
   // Forwards the stream's request. False: the downstream connection must close.
+  // After forward(), however it ended: gives back what the request held of the cluster's
+  // connectionPool limits.
+  void finish() { request_slot_.reset(); }
   boost::asio::awaitable<bool> forward(HttpStream& stream, DownstreamStream& down,
                                        const routing::Decision& decision,
                                        const ExtraHeaders& response_headers);
@@ -54,11 +58,17 @@ class Router {
     ProxyError error = ProxyError::kUpstreamReset;
     AttemptFailure failure = AttemptFailure::kRemoteReset;
     bool downstream_failed = false;  // the client's side: its body was malformed or it left
+    bool overflow = false;           // a connectionPool limit refused it: 503 UO, no retry
   };
   boost::asio::awaitable<Attempt> attempt(HttpStream& s, DownstreamStream& down,
                                           ClusterState& cluster, int endpoint, int number);
   // Opens a new connection to the endpoint (pooled ones are taken without it).
   boost::asio::awaitable<bool> connect(DownstreamStream& down, ClusterState& cluster, int endpoint);
+  // connectionPool: a connection slot for a new connection, waiting for one as a pending request
+  // when all are taken (http1MaxPendingRequests bounds the waiters).
+  enum class SlotResult { kGot, kOverflow, kGaveUp };
+  boost::asio::awaitable<SlotResult> connectionSlot(DownstreamStream& down, ClusterState& cluster,
+                                                    upstream::BreakerHold& slot);
   // The upstream request head of attempt `number`, into head_out_.
   void encodeHead(HttpStream& s, int number);
   // Sends the head and the body (replayed, then read on from the client).
@@ -95,6 +105,9 @@ class Router {
   bool mirrors_pending_ = false;
   std::optional<DeadlineKind> expired_;  // the deadline that ended the last attempt, if one did
   std::unique_ptr<UpstreamConnection> up_;
+  // connectionPool: this request's request slot (http2MaxRequests) while an attempt and its
+  // response last.
+  upstream::BreakerHold request_slot_;
 };
 
 }  // namespace meshroute::proxy

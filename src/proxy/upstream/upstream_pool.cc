@@ -21,10 +21,16 @@ std::unique_ptr<UpstreamConnection> UpstreamPool::takeIdle(const std::string& ke
 
 void UpstreamPool::release(std::unique_ptr<UpstreamConnection> conn) {
   auto& list = idle_[conn->key];
-  if (list.size() >= max_idle_per_host_ || !conn->transport->isOpen() || !conn->buffer.empty()) {
+  const auto now = std::chrono::steady_clock::now();
+  const upstream::CircuitBreaker* breaker = conn->slot.breaker();
+  if (list.size() >= max_idle_per_host_ || !conn->transport->isOpen() || !conn->buffer.empty() ||
+      (conn->max_requests > 0 && conn->requests >= conn->max_requests) ||
+      (conn->expires_at != std::chrono::steady_clock::time_point{} && now >= conn->expires_at) ||
+      (breaker != nullptr && breaker->waiting() > 0)) {
     conn->transport->close();
-    return;
+    return;  // the slot, if any, is released as the connection goes
   }
+  conn->idle_since = now;
   UpstreamConnection* raw = conn.get();
   list.push_back(std::move(conn));
   raw->transport->watchIdle([this, raw] { dropIdle(raw); });
@@ -41,6 +47,29 @@ void UpstreamPool::dropIdle(const UpstreamConnection* conn) {
     list.erase(it);
     return;
   }
+}
+
+void UpstreamPool::closeIdleIf(const std::function<bool(const UpstreamConnection&)>& doomed) {
+  for (auto& [key, list] : idle_) {
+    std::erase_if(list, [&](const std::unique_ptr<UpstreamConnection>& c) {
+      if (!doomed(*c)) return false;
+      c->transport->cancelWatch();
+      c->transport->close();
+      return true;
+    });
+  }
+}
+
+void UpstreamPool::onTick(std::chrono::steady_clock::time_point now) {
+  closeIdleIf([now](const UpstreamConnection& c) {
+    const upstream::CircuitBreaker* b = c.slot.breaker();
+    return (c.idle_timeout.count() > 0 && now - c.idle_since >= c.idle_timeout) ||
+           (b != nullptr && b->waiting() > 0);
+  });
+}
+
+void UpstreamPool::closeIdleOf(const upstream::CircuitBreaker* breaker) {
+  closeIdleIf([breaker](const UpstreamConnection& c) { return c.slot.breaker() == breaker; });
 }
 
 void UpstreamPool::closeAll() {

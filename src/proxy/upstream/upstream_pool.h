@@ -3,7 +3,9 @@
 // worker that opened them, so the pool needs no lock.
 #pragma once
 
+#include <chrono>
 #include <cstddef>
+#include <functional>
 #include <memory>
 #include <string>
 #include <unordered_map>
@@ -11,16 +13,26 @@
 
 #include "proxy/io_buffer.h"
 #include "proxy/upstream/transport.h"
+#include "upstream/circuit_breaker.h"
 
 namespace meshroute::proxy {
 
 struct UpstreamConnection {
-  UpstreamConnection(std::unique_ptr<Transport> t, std::string endpoint_key, size_t buffer_size)
-      : transport(std::move(t)), key(std::move(endpoint_key)), buffer(buffer_size) {}
+  UpstreamConnection(std::unique_ptr<Transport> t, std::string pool_key, size_t buffer_size)
+      : transport(std::move(t)), key(std::move(pool_key)), buffer(buffer_size) {}
   std::unique_ptr<Transport> transport;
-  std::string key;  // "10.0.0.1:8080"
+  // "10.0.0.1:8080"; "cluster|10.0.0.1:8080" for a cluster with a connectionPool policy of its
+  // own (its connections are counted and limited apart, as Envoy's pools are per cluster).
+  std::string key;
   IoBuffer buffer;
   uint64_t requests = 0;  // served on this connection (1 = fresh)
+  // The cluster's connectionPool: the connection's circuit-breaker slot (released when the
+  // connection goes) and its own limits.
+  upstream::BreakerHold slot;
+  uint64_t max_requests = 0;                           // 0: unlimited
+  std::chrono::milliseconds idle_timeout{0};           // 0: never
+  std::chrono::steady_clock::time_point expires_at{};  // maxConnectionDuration; {}: never
+  std::chrono::steady_clock::time_point idle_since{};
 };
 
 class UpstreamPool {
@@ -33,12 +45,22 @@ class UpstreamPool {
   // transport watches it (Transport::watchIdle), so that an upstream that closes it (or sends
   // anything unasked) takes it out of the pool at once, as Envoy does, instead of a check on
   // every reuse.
+  // A connection that reached its maxRequestsPerConnection or maxConnectionDuration is closed
+  // instead, and so is one whose cluster has requests waiting for a connection slot (its slot
+  // goes to the first of them).
   void release(std::unique_ptr<UpstreamConnection> conn);
+  // Closes idle connections whose idleTimeout passed, and those of clusters with requests
+  // waiting for a slot (on another worker: this worker's tick is how they get it).
+  void onTick(std::chrono::steady_clock::time_point now);
+  // Closes this worker's idle connections counted by `breaker`.
+  void closeIdleOf(const upstream::CircuitBreaker* breaker);
   void closeAll();
   [[nodiscard]] size_t idleCount() const;
 
  private:
   void dropIdle(const UpstreamConnection* conn);
+  // Closes and removes the idle connections `doomed` picks.
+  void closeIdleIf(const std::function<bool(const UpstreamConnection&)>& doomed);
 
   size_t max_idle_per_host_;
   std::unordered_map<std::string, std::vector<std::unique_ptr<UpstreamConnection>>> idle_;

@@ -160,6 +160,7 @@ class FakeDownstream final : public DownstreamStream {
     expired_.reset();
     return e;
   }
+  void wake() override {}
   awaitable<bool> sleep(milliseconds d) override {
     sleeps.push_back(d);
     co_return true;

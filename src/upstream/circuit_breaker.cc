@@ -1,0 +1,96 @@
+#include "upstream/circuit_breaker.h"
+
+#include <utility>
+#include <vector>
+
+namespace meshroute::upstream {
+
+bool BreakerLimits::unlimited() const {
+  return max_connections == kUnlimited && max_pending_requests == kUnlimited &&
+         max_requests == kUnlimited && max_retries == kUnlimited;
+}
+
+void CircuitBreaker::setLimits(const BreakerLimits& limits) {
+  limits_[index(Resource::kConnections)].store(limits.max_connections, std::memory_order_relaxed);
+  limits_[index(Resource::kPending)].store(limits.max_pending_requests, std::memory_order_relaxed);
+  limits_[index(Resource::kRequests)].store(limits.max_requests, std::memory_order_relaxed);
+  limits_[index(Resource::kRetries)].store(limits.max_retries, std::memory_order_relaxed);
+  // A raised limit may have room for those waiting: each looks again.
+  std::vector<std::function<void()>> wake;
+  {
+    std::lock_guard lock(mu_);
+    for (Waiter& w : waiters_) wake.push_back(std::move(w.wake));
+    waiters_.clear();
+    waiting_.store(0, std::memory_order_relaxed);
+  }
+  for (auto& f : wake) f();
+}
+
+bool CircuitBreaker::tryAcquire(Resource r) {
+  auto& active = active_[index(r)];
+  const uint64_t limit = limits_[index(r)].load(std::memory_order_relaxed);
+  uint64_t now = active.load(std::memory_order_relaxed);
+  while (now < limit) {
+    if (active.compare_exchange_weak(now, now + 1, std::memory_order_acq_rel,
+                                     std::memory_order_relaxed)) {
+      return true;
+    }
+  }
+  return false;
+}
+
+void CircuitBreaker::release(Resource r) {
+  // Sequentially consistent with waitForConnection(): either this sees its waiter, or it sees
+  // this release.
+  active_[index(r)].fetch_sub(1, std::memory_order_seq_cst);
+  if (r == Resource::kConnections && waiting_.load(std::memory_order_seq_cst) > 0) wakeFirst();
+}
+
+void CircuitBreaker::wakeFirst() {
+  std::function<void()> wake;
+  {
+    std::lock_guard lock(mu_);
+    if (waiters_.empty()) return;
+    wake = std::move(waiters_.front().wake);
+    waiters_.pop_front();
+    waiting_.store(waiters_.size(), std::memory_order_seq_cst);
+  }
+  wake();
+}
+
+uint64_t CircuitBreaker::waitForConnection(std::function<void()> wake, bool first) {
+  std::lock_guard lock(mu_);
+  const uint64_t ticket = next_ticket_++;
+  if (first) {
+    waiters_.push_front({ticket, std::move(wake)});
+  } else {
+    waiters_.push_back({ticket, std::move(wake)});
+  }
+  waiting_.store(waiters_.size(), std::memory_order_seq_cst);
+  // A release between the caller's failed tryAcquire() and the store above found nobody to
+  // wake; this sees its decrement (release() reads `waiting_` after it, both in one order).
+  if (active_[index(Resource::kConnections)].load(std::memory_order_seq_cst) <
+      limit(Resource::kConnections)) {
+    if (first) {
+      waiters_.pop_front();
+    } else {
+      waiters_.pop_back();
+    }
+    waiting_.store(waiters_.size(), std::memory_order_seq_cst);
+    return 0;
+  }
+  return ticket;
+}
+
+bool CircuitBreaker::cancelWait(uint64_t ticket) {
+  std::lock_guard lock(mu_);
+  for (auto it = waiters_.begin(); it != waiters_.end(); ++it) {
+    if (it->ticket != ticket) continue;
+    waiters_.erase(it);
+    waiting_.store(waiters_.size(), std::memory_order_seq_cst);
+    return true;
+  }
+  return false;
+}
+
+}  // namespace meshroute::upstream

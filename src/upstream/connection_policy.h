@@ -1,0 +1,25 @@
+// A DestinationRule's connectionPool, compiled once per configuration into what the connection
+// pool and the router enforce: the circuit-breaker limits (Istio's defaults, 2^32 - 1, where a
+// field is unset or 0) and the per-connection limits.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+
+#include "api/model/common.h"
+#include "upstream/circuit_breaker.h"
+
+namespace meshroute::upstream {
+
+struct ConnectionPolicy {
+  BreakerLimits limits;
+  uint64_t max_requests_per_connection = 0;              // 0: unlimited
+  std::chrono::milliseconds idle_timeout{3600 * 1000};   // http.idleTimeout (Istio: 1h)
+  std::chrono::milliseconds max_connection_duration{0};  // 0: unlimited
+  // Whether any of it differs from the defaults: such a cluster gets connections of its own.
+  [[nodiscard]] bool isDefault() const;
+};
+
+ConnectionPolicy compileConnectionPolicy(const api::ConnectionPoolSettings* pool);
+
+}  // namespace meshroute::upstream
