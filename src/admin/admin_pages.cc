@@ -14,6 +14,7 @@
 
 #include "api/encode.h"
 #include "registry/registry.h"
+#include "upstream/connection_policy.h"
 
 namespace meshroute::admin {
 namespace {
@@ -155,6 +156,23 @@ std::string clustersPage(proxy::ProxyServer& server, bool as_json) {
       cstats[std::string(name)] = value;
     });
     c["stats"] = std::move(cstats);
+    // Envoy's circuit-breaker thresholds (default priority): the connectionPool limits.
+    const api::ConnectionPoolSettings* pool = r.policy.policy && r.policy.policy->connection_pool
+                                                  ? &*r.policy.policy->connection_pool
+                                                  : nullptr;
+    const upstream::BreakerLimits limits = upstream::compileConnectionPolicy(pool).limits;
+    fmt::format_to(std::back_inserter(text),
+                   "{0}::default_priority::max_connections::{1}\n"
+                   "{0}::default_priority::max_pending_requests::{2}\n"
+                   "{0}::default_priority::max_requests::{3}\n"
+                   "{0}::default_priority::max_retries::{4}\n",
+                   r.cluster, limits.max_connections, limits.max_pending_requests,
+                   limits.max_requests, limits.max_retries);
+    c["circuit_breakers"] = {
+        {"thresholds", json::array({{{"max_connections", limits.max_connections},
+                                     {"max_pending_requests", limits.max_pending_requests},
+                                     {"max_requests", limits.max_requests},
+                                     {"max_retries", limits.max_retries}}})}};
     for (const registry::Endpoint* e : r.endpoints) {
       if (e == nullptr || e->address.empty()) continue;
       auto port = e->ports.find(r.port);

@@ -216,6 +216,15 @@ class ConnectionPoolTest(unittest.TestCase):
         cluster = "outbound|9080||breaker.default.svc.cluster.local"
         self.assertEqual(self.counter("upstream_rq_pending_overflow", cluster), len(refused))
         self.assertGreaterEqual(self.counter("upstream_cx_overflow", cluster), len(refused))
+        # /clusters shows the thresholds as Envoy does, text and JSON.
+        text = self.proxy.admin_get("/clusters")[1]
+        self.assertIn(f"{cluster}::default_priority::max_connections::1\n", text)
+        self.assertIn(f"{cluster}::default_priority::max_pending_requests::1\n", text)
+        self.assertIn(f"{cluster}::default_priority::max_requests::4294967295\n", text)
+        self.assertIn(f"{cluster}::upstream_rq_pending_overflow::{len(refused)}\n", text)
+        statuses = json.loads(self.proxy.admin_get("/clusters?format=json")[1])["cluster_statuses"]
+        mine = next(c for c in statuses if c["name"] == cluster)
+        self.assertEqual(mine["circuit_breakers"]["thresholds"][0]["max_connections"], 1)
         # Nothing stays held: the next request, alone, goes through.
         status, _, _ = self.proxy.request("/", host=host("breaker"))
         self.assertEqual(status, 200)
