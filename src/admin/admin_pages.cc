@@ -98,6 +98,21 @@ std::string prometheusPage(proxy::ProxyServer& server) {
   for (const auto& [name, lines] : by_counter) {
     fmt::format_to(std::back_inserter(out), "# TYPE envoy_cluster_{} counter\n{}", name, lines);
   }
+  // Endpoints outlier detection keeps out now, per cluster.
+  std::string ejected;
+  const auto now = std::chrono::steady_clock::now();
+  std::vector<std::string> clusters;  // listed first: the table's lock is not reentrant
+  shared.hosts.forEachCluster(
+      [&](const std::string& cluster, const proxy::ClusterStats&) { clusters.push_back(cluster); });
+  for (const std::string& cluster : clusters) {
+    fmt::format_to(std::back_inserter(ejected),
+                   "envoy_cluster_outlier_detection_ejections_active{{cluster_name=\"{}\"}} {}\n",
+                   cluster, shared.hosts.ejectedCount(cluster, now));
+  }
+  if (!ejected.empty()) {
+    out += "# TYPE envoy_cluster_outlier_detection_ejections_active gauge\n";
+    out += ejected;
+  }
   fmt::format_to(
       std::back_inserter(out),
       "# TYPE meshroute_mirrors_dropped_total counter\nmeshroute_mirrors_dropped_total {}\n"
@@ -183,7 +198,10 @@ std::string clustersPage(proxy::ProxyServer& server, bool as_json) {
       uint64_t total = hs ? hs->rq_total.load(std::memory_order_relaxed) : 0;
       uint64_t errors = hs ? hs->rq_error.load(std::memory_order_relaxed) : 0;
       uint64_t fails = hs ? hs->cx_connect_fail.load(std::memory_order_relaxed) : 0;
-      const char* health = e->healthy ? "healthy" : "/failed_eds_health";
+      const bool ejected = hs != nullptr && hs->outlier.ejected(std::chrono::steady_clock::now());
+      std::string health = e->healthy ? "" : "/failed_eds_health";
+      if (ejected) health += "/failed_outlier_check";
+      if (health.empty()) health = "healthy";
       fmt::format_to(std::back_inserter(text),
                      "{0}::{1}::rq_active::{2}\n{0}::{1}::rq_total::{3}\n"
                      "{0}::{1}::rq_error::{4}\n{0}::{1}::cx_connect_fail::{5}\n"
@@ -193,6 +211,7 @@ std::string clustersPage(proxy::ProxyServer& server, bool as_json) {
       c["host_statuses"].push_back({{"address", key},
                                     {"weight", e->weight},
                                     {"health", e->healthy ? "HEALTHY" : "UNHEALTHY"},
+                                    {"failed_outlier_check", ejected},
                                     {"locality", e->locality},
                                     {"stats",
                                      {{"rq_active", active},

@@ -52,7 +52,13 @@ std::shared_ptr<ClusterState> build(const routing::DestinationResolution& r,
     if (!c->connection_policy.limits.unlimited()) c->breaker = &c->stats->breaker;
   }
   const bool own_pool = !c->connection_policy.isDefault() && !r.cluster.empty();
+  if (r.policy.policy && r.policy.policy->outlier_detection && c->stats != nullptr) {
+    c->outlier = upstream::compileOutlierPolicy(*r.policy.policy->outlier_detection);
+    c->health_epoch = c->stats->health_epoch.load(std::memory_order_acquire);
+  }
+  const auto now = std::chrono::steady_clock::now();
   std::vector<upstream::HostRef> hosts;
+  std::vector<bool> registry_healthy;  // each host's health before outlier detection
   for (const registry::Endpoint* e : r.endpoints) {
     if (e == nullptr || e->address.empty()) continue;
     EndpointInfo info;
@@ -74,8 +80,24 @@ std::shared_ptr<ClusterState> build(const routing::DestinationResolution& r,
     ref.port = info.port;
     ref.weight = e->weight ? e->weight : 1;
     ref.healthy = e->healthy;
+    registry_healthy.push_back(e->healthy);
+    if (c->outlier && info.stats->outlier.ejected(now)) {
+      ref.healthy = false;
+      const auto back = std::chrono::steady_clock::time_point(std::chrono::nanoseconds(
+          info.stats->outlier.ejected_until.load(std::memory_order_acquire)));
+      c->next_return = std::min(c->next_return, back);
+    }
     hosts.push_back(std::move(ref));
     c->endpoints.push_back(std::move(info));
+  }
+  // minHealthPercent: with fewer endpoints than that healthy, ejections are ignored (Envoy's
+  // panic threshold, which Istio sets from it).
+  if (c->outlier && c->outlier->min_health_percent > 0) {
+    size_t healthy = 0;
+    for (const auto& h : hosts) healthy += h.healthy ? 1 : 0;
+    if (healthy * 100 < c->outlier->min_health_percent * hosts.size()) {
+      for (size_t i = 0; i < hosts.size(); ++i) hosts[i].healthy = registry_healthy[i];
+    }
   }
   c->set = upstream::EndpointSet(std::move(hosts));
   std::string policy = c->lb_policy.empty() ? "LEAST_REQUEST" : c->lb_policy;
@@ -157,7 +179,16 @@ std::shared_ptr<ClusterState> ClusterCache::get(const ClusterContext& ctx,
   }
   const std::string& name = dest.resolution.cluster;
   auto it = clusters_.find(name);
-  if (it != clusters_.end()) return it->second;
+  if (it != clusters_.end()) {
+    const ClusterState& c = *it->second;
+    // Outlier detection ejected an endpoint, or one comes back: the state is built again
+    // (requests in flight keep the old one).
+    const bool stale =
+        c.outlier && (c.stats->health_epoch.load(std::memory_order_acquire) != c.health_epoch ||
+                      std::chrono::steady_clock::now() >= c.next_return);
+    if (!stale) return it->second;
+    clusters_.erase(it);
+  }
   std::shared_ptr<ClusterState> c;
   const bool resolved = dest.resolution.service != nullptr ||
                         dest.resolution.status != routing::DestinationStatus::kOk ||

@@ -7,6 +7,7 @@
 #include <chrono>
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <unordered_map>
 #include <vector>
@@ -19,6 +20,7 @@
 #include "upstream/connection_policy.h"
 #include "upstream/hash_policy.h"
 #include "upstream/load_balancer.h"
+#include "upstream/outlier.h"
 
 namespace meshroute::proxy {
 
@@ -66,6 +68,12 @@ struct ClusterState {
   // cluster sets none: then nothing is counted).
   upstream::ConnectionPolicy connection_policy;
   upstream::CircuitBreaker* breaker = nullptr;
+  // outlierDetection, when the DestinationRule sets it. This state left out the endpoints
+  // ejected when it was built: it is rebuilt after the next ejection (the cluster's
+  // health_epoch moves) or when the first of them returns (`next_return`).
+  std::optional<upstream::OutlierPolicy> outlier;
+  uint64_t health_epoch = 0;
+  std::chrono::steady_clock::time_point next_return = std::chrono::steady_clock::time_point::max();
   // Metric labels of the destination service.
   std::string service_host = "unknown";
   std::string service_name = "unknown";

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <atomic>
+#include <chrono>
 #include <cstdint>
 #include <functional>
 #include <map>
@@ -13,6 +14,7 @@
 #include <utility>
 
 #include "upstream/circuit_breaker.h"
+#include "upstream/outlier.h"
 
 namespace meshroute::proxy {
 
@@ -21,6 +23,7 @@ struct HostStats {
   std::atomic<uint64_t> rq_total{0};
   std::atomic<uint64_t> rq_error{0};  // 5xx answers, from the upstream or for it
   std::atomic<uint64_t> cx_connect_fail{0};
+  upstream::HostOutlierState outlier;  // outlierDetection: errors in a row, ejection
 };
 
 // Per-cluster counters behind the router's policies (Envoy's cluster stats of the same names).
@@ -39,6 +42,14 @@ struct ClusterStats {
   std::atomic<uint64_t> upstream_cx_overflow{0};
   // The cluster's connectionPool limits, one for all workers.
   upstream::CircuitBreaker breaker;
+  // outlierDetection (Envoy's outlier_detection.* counters).
+  std::atomic<uint64_t> outlier_detection_ejections_enforced_total{0};
+  std::atomic<uint64_t> outlier_detection_ejections_enforced_consecutive_5xx{0};
+  std::atomic<uint64_t> outlier_detection_ejections_enforced_consecutive_gateway_failure{0};
+  std::atomic<uint64_t> outlier_detection_ejections_enforced_consecutive_local_origin_failure{0};
+  std::atomic<uint64_t> outlier_detection_ejections_overflow{0};  // maxEjectionPercent said no
+  // Bumped by every ejection: a worker's state of the cluster built before it is stale.
+  std::atomic<uint64_t> health_epoch{0};
 
   // Name and value of each counter, for /clusters and /stats/prometheus.
   template <class F>
@@ -55,6 +66,18 @@ struct ClusterStats {
       upstream_cx_destroy_local_with_active_rq.load(std::memory_order_relaxed));
     f("upstream_rq_pending_overflow", upstream_rq_pending_overflow.load(std::memory_order_relaxed));
     f("upstream_cx_overflow", upstream_cx_overflow.load(std::memory_order_relaxed));
+    f("outlier_detection_ejections_enforced_total",
+      outlier_detection_ejections_enforced_total.load(std::memory_order_relaxed));
+    f("outlier_detection_ejections_enforced_consecutive_5xx",
+      outlier_detection_ejections_enforced_consecutive_5xx.load(std::memory_order_relaxed));
+    f("outlier_detection_ejections_enforced_consecutive_gateway_failure",
+      outlier_detection_ejections_enforced_consecutive_gateway_failure.load(
+          std::memory_order_relaxed));
+    f("outlier_detection_ejections_enforced_consecutive_local_origin_failure",
+      outlier_detection_ejections_enforced_consecutive_local_origin_failure.load(
+          std::memory_order_relaxed));
+    f("outlier_detection_ejections_overflow",
+      outlier_detection_ejections_overflow.load(std::memory_order_relaxed));
   }
 };
 
@@ -78,6 +101,16 @@ class HostStatsTable {
     auto& slot = stats_[{cluster, endpoint}];
     if (!slot) slot = std::make_unique<HostStats>();
     return *slot;
+  }
+  // How many of `cluster`'s endpoints outlier detection keeps out at `now`.
+  size_t ejectedCount(const std::string& cluster, std::chrono::steady_clock::time_point now) const {
+    std::lock_guard lock(mu_);
+    size_t n = 0;
+    for (auto it = stats_.lower_bound({cluster, std::string()});
+         it != stats_.end() && it->first.first == cluster; ++it) {
+      n += it->second->outlier.ejected(now) ? 1 : 0;
+    }
+    return n;
   }
   // Stats of `cluster`'s endpoints seen so far; null when none.
   const HostStats* find(const std::string& cluster, const std::string& endpoint) const {

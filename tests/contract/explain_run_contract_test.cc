@@ -157,7 +157,7 @@ TEST_F(ExplainRunContract, WhatRunDoesNotEnforceYetIsWarnedAboutAtLoad) {
     }
     return false;
   };
-  EXPECT_TRUE(warned("trafficPolicy.outlierDetection is not enforced yet"));
+  EXPECT_FALSE(warned("trafficPolicy.outlierDetection"));             // enforced now
   EXPECT_FALSE(warned("trafficPolicy.loadBalancer.consistentHash"));  // enforced now
   EXPECT_TRUE(warned("trafficPolicy.tls"));
   EXPECT_TRUE(warned("trafficPolicy.connectionPool "));

@@ -4,7 +4,8 @@
 has none), the client's source IP and a query parameter, over ring hash and Maglev, and the
 stickiness that survives an endpoint being added; connectionPool circuit breaking (Istio's
 "Circuit Breaking" task: maxConnections 1, http1MaxPendingRequests 1 under concurrent clients)
-and maxRequestsPerConnection.
+and maxRequestsPerConnection; outlierDetection (a failing endpoint ejected, traffic moving to
+the other, the endpoint back after baseEjectionTime).
 
 Every request here opens its own connection, so that the two workers both serve each key:
 stickiness must hold across workers, not just on one connection. Statistical assertions state
@@ -246,6 +247,56 @@ class ConnectionPoolTest(unittest.TestCase):
     def test_max_requests_per_connection(self):
         self.assertEqual(len(set(self.remotes("one-per-conn"))), 5)  # a new connection each
         self.assertEqual(len(set(self.remotes("pooled"))), 1)        # keep-alive otherwise
+
+
+OUTLIER = """{outlierDetection: {consecutive5xxErrors: 3, interval: 1s, baseEjectionTime: 2s,
+                                  maxEjectionPercent: 100}}"""
+
+
+class OutlierDetectionTest(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.dir = harness.TempDir()
+        cls.good = harness.Echo(BINARY, "good", "v1")
+        cls.bad = harness.Echo(BINARY, "bad", "v1", ["--fail-rate", "1"])  # every answer a 503
+        cls.dir.write("mesh.yaml", "---\n".join([
+            harness.service_yaml("flaky", 9080, [("v1", cls.good.port), ("v1", cls.bad.port)]),
+            harness.destination_rule_yaml("flaky", OUTLIER)]))
+        cls.proxy = harness.Proxy(BINARY, [cls.dir.path], ["--workers", "2"])
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.proxy.stop()
+        cls.good.stop()
+        cls.bad.stop()
+        cls.dir.cleanup()
+
+    def statuses(self, n):
+        return [self.proxy.request("/", host=host("flaky"))[0] for _ in range(n)]
+
+    def test_failing_endpoint_is_ejected_then_returns(self):
+        cluster = "outbound|9080||flaky.default.svc.cluster.local"
+        bad = f"127.0.0.1:{self.bad.port}"
+        # Each request on its own connection, so both workers see the endpoint's errors; they
+        # count together: the third 503 in a row ejects it, and no fourth reaches a client.
+        first = self.statuses(40)
+        self.assertEqual(first.count(503), 3, first)
+        self.assertEqual(first[-20:], [200] * 20)
+        text = self.proxy.admin_get("/clusters")[1]
+        self.assertIn(f"{cluster}::{bad}::health_flags::/failed_outlier_check\n", text)
+        self.assertIn(f"{cluster}::outlier_detection_ejections_enforced_total::1\n", text)
+        self.assertIn(f"{cluster}::outlier_detection_ejections_enforced_consecutive_5xx::1\n",
+                      text)
+        prom = self.proxy.admin_get("/stats/prometheus")[1]
+        self.assertIn(f'envoy_cluster_outlier_detection_ejections_active{{cluster_name="{cluster}"}}'
+                      " 1\n", prom)
+        # baseEjectionTime (2 s) later it takes traffic again, and fails again.
+        harness.wait_until(lambda: 503 in self.statuses(4), "the ejected endpoint's return")
+        def ejected_twice():
+            self.statuses(4)  # traffic, so that its errors keep coming
+            text = self.proxy.admin_get("/clusters")[1]
+            return f"{cluster}::outlier_detection_ejections_enforced_total::2\n" in text
+        harness.wait_until(ejected_twice, "the second ejection")
 
 
 if __name__ == "__main__":

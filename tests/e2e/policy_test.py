@@ -864,7 +864,7 @@ metadata: {name: bigbody, namespace: default}
 spec:
   host: bigbody.default.svc.cluster.local
   trafficPolicy:
-    outlierDetection: {consecutive5xxErrors: 3, interval: 1s, baseEjectionTime: 30s}
+    connectionPool: {tcp: {tcpKeepalive: {time: 10s}}}
 """], extra=["--mirror-shadow-suffix", "--retry-buffer", "4096"])
 
     def test_mirror_shadow_suffix_restores_envoys_host(self):
@@ -891,7 +891,7 @@ spec:
 
     def test_unenforced_destination_rule_policy_is_named_at_load(self):
         self.proxy.p.wait_line(r"warning: .*mesh\.yaml:\d+: DestinationRule default/bigbody: "
-                               r"trafficPolicy\.outlierDetection is not enforced yet")
+                               r"trafficPolicy\.connectionPool is not enforced yet")
 
 
 if __name__ == "__main__":

@@ -170,6 +170,7 @@ awaitable<bool> Router::forward(HttpStream& s, DownstreamStream& down, const rou
                    cluster->endpoints[static_cast<size_t>(endpoint)].stats);
     expired_.reset();
     Attempt a = co_await attempt(s, down, *cluster, endpoint, number);
+    if (cluster->outlier) reportOutcome(*cluster, endpoint, a, down.clientGone());
     if (mirrors_pending_ && replay_complete_) fireMirrors(s, d);
     const auto expired = expired_;
     if (down.clientGone()) {
@@ -355,6 +356,41 @@ awaitable<Router::Attempt> Router::attempt(HttpStream& s, DownstreamStream& down
     co_return result;
   }
   co_return result;
+}
+
+void Router::reportOutcome(ClusterState& cluster, int endpoint, const Attempt& a,
+                           bool client_gone) {
+  using upstream::EjectionCause;
+  HostStats* hs = cluster.endpoints[static_cast<size_t>(endpoint)].stats;
+  // The client's failures, the proxy's own limits and a client gone say nothing of the endpoint.
+  if (hs == nullptr || a.downstream_failed || a.overflow || client_gone) return;
+  const upstream::OutlierPolicy& policy = *cluster.outlier;
+  EjectionCause cause = EjectionCause::kNone;
+  if (a.response) {
+    cause = upstream::recordStatus(hs->outlier, resp_.status, policy);
+  } else if (expired_ != DeadlineKind::kRoute) {
+    const bool timeout =
+        a.failure == AttemptFailure::kConnectTimeout || a.failure == AttemptFailure::kPerTryTimeout;
+    cause = upstream::recordLocalFailure(hs->outlier, timeout, policy);
+  }
+  if (cause == EjectionCause::kNone) return;
+  const auto now = Clock::now();
+  size_t ejected = 0;
+  for (const EndpointInfo& ep : cluster.endpoints) {
+    ejected += ep.stats != nullptr && ep.stats->outlier.ejected(now) ? 1 : 0;
+  }
+  ClusterStats& cs = *cluster.stats;
+  if (!upstream::tryEject(hs->outlier, now, policy, ejected, cluster.endpoints.size())) {
+    if (!hs->outlier.ejected(now)) bump(&cs.outlier_detection_ejections_overflow);
+    return;
+  }
+  bump(&cs.outlier_detection_ejections_enforced_total);
+  bump(cause == EjectionCause::kConsecutive5xx
+           ? &cs.outlier_detection_ejections_enforced_consecutive_5xx
+       : cause == EjectionCause::kConsecutiveGateway
+           ? &cs.outlier_detection_ejections_enforced_consecutive_gateway_failure
+           : &cs.outlier_detection_ejections_enforced_consecutive_local_origin_failure);
+  cs.health_epoch.fetch_add(1, std::memory_order_acq_rel);  // every worker rebuilds its state
 }
 
 awaitable<Router::SlotResult> Router::connectionSlot(DownstreamStream& down, ClusterState& cluster,

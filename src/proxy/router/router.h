@@ -62,6 +62,8 @@ class Router {
   };
   boost::asio::awaitable<Attempt> attempt(HttpStream& s, DownstreamStream& down,
                                           ClusterState& cluster, int endpoint, int number);
+  // outlierDetection: the attempt's outcome counted against its endpoint, which may eject it.
+  void reportOutcome(ClusterState& cluster, int endpoint, const Attempt& a, bool client_gone);
   // Opens a new connection to the endpoint (pooled ones are taken without it).
   boost::asio::awaitable<bool> connect(DownstreamStream& down, ClusterState& cluster, int endpoint);
   // connectionPool: a connection slot for a new connection, waiting for one as a pending request
