@@ -230,6 +230,34 @@ class ConnectionPoolTest(unittest.TestCase):
         status, _, _ = self.proxy.request("/", host=host("breaker"))
         self.assertEqual(status, 200)
 
+    def test_shutdown_with_requests_waiting_for_a_connection(self):
+        # A proxy of its own, stopped while one request holds the only connection and another
+        # waits for it: it exits cleanly (under ASan: nothing touched after it was freed).
+        # Leak checking is off for it: a request still in flight when the drain time runs out
+        # leaves its coroutine's memory unfreed at exit, with or without circuit breaking (a
+        # known gap, not this test's subject).
+        env = dict(os.environ)
+        env["ASAN_OPTIONS"] = "detect_leaks=0:abort_on_error=1"
+        proxy = harness.Proxy(BINARY, [self.dir.path], ["--workers", "2", "--drain-time", "0.2"],
+                              env=env)
+        try:
+            conns = []
+            for _ in range(2):
+                c = http.client.HTTPConnection("127.0.0.1", proxy.port, timeout=harness.DEADLINE)
+                c.request("GET", "/delay/5s", headers={"Host": host("breaker")})
+                conns.append(c)
+            cluster = "outbound|9080||breaker.default.svc.cluster.local"
+            harness.wait_until(
+                lambda: re.search(rf"^envoy_cluster_upstream_cx_overflow{{cluster_name="
+                                  rf'"{re.escape(cluster)}"}} 1$',
+                                  proxy.admin_get("/stats/prometheus")[1], re.M),
+                "the second request waiting")
+            self.assertEqual(proxy.stop(), 0)
+        finally:
+            proxy.stop()
+            for c in conns:
+                c.close()
+
     def remotes(self, name, n=5):
         """The upstream connections (the backend's view of the proxy's address) of n requests
         sent on one client connection."""

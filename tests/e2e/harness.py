@@ -98,11 +98,11 @@ class Echo:
 class Proxy:
     """`meshroute run` on ephemeral ports for its listener and admin API."""
 
-    def __init__(self, binary, paths, extra=()):
+    def __init__(self, binary, paths, extra=(), env=None):
         argv = [binary, "run", "--listen", "127.0.0.1:0", "--admin", "127.0.0.1:0"]
         for p in paths:
             argv += ["-f", p]
-        self.p = Proc(argv + list(extra), env=_env())
+        self.p = Proc(argv + list(extra), env=env or _env())
         self.port = int(self.p.wait_line(r"listening on 127\.0\.0\.1:(\d+)").group(1))
         self.admin = int(self.p.wait_line(r"admin on 127\.0\.0\.1:(\d+)").group(1))
         wait_until(lambda: self.admin_get("/ready")[0] == 200, "proxy /ready")

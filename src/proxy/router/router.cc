@@ -429,6 +429,13 @@ awaitable<Router::SlotResult> Router::connectionSlot(DownstreamStream& down, Clu
         },
         first);
     if (ticket == 0) continue;  // a slot came free meanwhile
+    // Out of the queue however the wait ends, even when the worker's loop is torn down with
+    // this frame in it (shutdown): no wake may reach a worker that is gone.
+    const struct Unqueue {
+      upstream::CircuitBreaker& b;
+      uint64_t ticket;
+      ~Unqueue() { b.cancelWait(ticket); }
+    } unqueue{b, ticket};
     co_await down.sleep(kPendingWaitLimit);
     token.reset();
     const auto expired = down.takeExpired();
