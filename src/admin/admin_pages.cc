@@ -15,6 +15,7 @@
 #include "api/encode.h"
 #include "registry/registry.h"
 #include "upstream/connection_policy.h"
+#include "upstream/locality_policy.h"
 
 namespace meshroute::admin {
 namespace {
@@ -175,7 +176,11 @@ std::string clustersPage(proxy::ProxyServer& server, bool as_json) {
     const api::ConnectionPoolSettings* pool = r.policy.policy && r.policy.policy->connection_pool
                                                   ? &*r.policy.policy->connection_pool
                                                   : nullptr;
-    const upstream::BreakerLimits limits = upstream::compileConnectionPolicy(pool).limits;
+    const upstream::BreakerLimits limits =
+        upstream::compileConnectionPolicy(pool, r.policy.policy && r.policy.policy->retry_budget
+                                                    ? &*r.policy.policy->retry_budget
+                                                    : nullptr)
+            .limits;
     fmt::format_to(std::back_inserter(text),
                    "{0}::default_priority::max_connections::{1}\n"
                    "{0}::default_priority::max_pending_requests::{2}\n"
@@ -188,8 +193,19 @@ std::string clustersPage(proxy::ProxyServer& server, bool as_json) {
                                      {"max_pending_requests", limits.max_pending_requests},
                                      {"max_requests", limits.max_requests},
                                      {"max_retries", limits.max_retries}}})}};
+    if (limits.hasRetryBudget()) {
+      c["circuit_breakers"]["thresholds"][0]["retry_budget"] = {
+          {"budget_percent", {{"value", limits.retry_budget_percent}}},
+          {"min_retry_concurrency", limits.min_retry_concurrency}};
+    }
+    const upstream::LocalityPlacement placement =
+        upstream::localityPlacement(r, proxy, gen->snapshot->mesh());
+    size_t index = 0;
     for (const registry::Endpoint* e : r.endpoints) {
       if (e == nullptr || e->address.empty()) continue;
+      const size_t i = index++;
+      const uint32_t priority = placement.active ? placement.priority[i] : 0;
+      const upstream::Locality locality = upstream::Locality::parse(e->locality);
       auto port = e->ports.find(r.port);
       uint32_t p = port != e->ports.end() && port->second ? port->second : r.port;
       std::string key = fmt::format("{}:{}", e->address, p);
@@ -206,13 +222,20 @@ std::string clustersPage(proxy::ProxyServer& server, bool as_json) {
                      "{0}::{1}::rq_active::{2}\n{0}::{1}::rq_total::{3}\n"
                      "{0}::{1}::rq_error::{4}\n{0}::{1}::cx_connect_fail::{5}\n"
                      "{0}::{1}::weight::{6}\n{0}::{1}::health_flags::{7}\n"
-                     "{0}::{1}::zone::{8}\n",
-                     r.cluster, key, active, total, errors, fails, e->weight, health, e->locality);
+                     "{0}::{1}::region::{8}\n{0}::{1}::zone::{9}\n{0}::{1}::sub_zone::{10}\n"
+                     "{0}::{1}::priority::{11}\n",
+                     r.cluster, key, active, total, errors, fails, e->weight, health,
+                     locality.region, locality.zone, locality.subzone, priority);
       c["host_statuses"].push_back({{"address", key},
                                     {"weight", e->weight},
                                     {"health", e->healthy ? "HEALTHY" : "UNHEALTHY"},
                                     {"failed_outlier_check", ejected},
                                     {"locality", e->locality},
+                                    {"region", locality.region},
+                                    {"zone", locality.zone},
+                                    {"sub_zone", locality.subzone},
+                                    {"priority", priority},
+                                    {"dropped", placement.active && placement.dropped[i]},
                                     {"stats",
                                      {{"rq_active", active},
                                       {"rq_total", total},

@@ -56,6 +56,7 @@ const std::vector<KindInfo>& kinds() {
       {"networking.istio.io", "WorkloadGroup", kIstioVersions, true, decodeIstioSpec<WorkloadGroup>,
        true},
       {"", "Namespace", {"v1"}, false, decodeKubeObject<K8sNamespace>},
+      {"", "Node", {"v1"}, false, decodeKubeObject<K8sNode>},
       {"", "Service", {"v1"}, false, decodeKubeObject<K8sService>},
       {"", "Pod", {"v1"}, false, decodeKubeObject<K8sPod>},
       {"", "Endpoints", {"v1"}, false, decodeKubeObject<K8sEndpoints>},
@@ -165,7 +166,9 @@ void loadObject(const Node& root, const std::string& file, LoadResult& out,
     dec.decodeMessage(*meta, res.meta, "metadata");
   }
   if (res.meta.namespace_.empty()) res.meta.namespace_ = options.default_namespace;
-  if (group.empty() && kind == "Namespace") res.meta.namespace_.clear();  // cluster-scoped
+  if (group.empty() && (kind == "Namespace" || kind == "Node")) {
+    res.meta.namespace_.clear();  // cluster-scoped
+  }
   if (isDropped(res.meta.namespace_, options)) return;
   if (options.keep_raw) res.raw = std::make_shared<const Node>(root);
   if (info->istio) {

@@ -27,6 +27,13 @@ struct K8sNamespace : Message {
 template <class V>
 void describe(V&, K8sNamespace&) {}
 
+// A Node: its topology labels give the locality of the Pods scheduled on it.
+struct K8sNode : Message {
+  static constexpr bool kOpenSchema = true;
+};
+template <class V>
+void describe(V&, K8sNode&) {}
+
 struct K8sService : Message {
   static constexpr bool kOpenSchema = true;
   ServiceSpec spec;
@@ -103,7 +110,7 @@ using Spec = std::variant<std::monostate, SpecBox<VirtualService>, SpecBox<Desti
                           SpecBox<Gateway>, SpecBox<ServiceEntry>, SpecBox<Sidecar>,
                           SpecBox<WorkloadEntry>, SpecBox<WorkloadGroup>, SpecBox<K8sNamespace>,
                           SpecBox<K8sService>, SpecBox<K8sPod>, SpecBox<K8sDeployment>,
-                          SpecBox<K8sEndpoints>, SpecBox<K8sEndpointSlice>>;
+                          SpecBox<K8sEndpoints>, SpecBox<K8sEndpointSlice>, SpecBox<K8sNode>>;
 
 struct Resource {
   std::string api_version;  // as written, e.g. "networking.istio.io/v1beta1"

@@ -22,6 +22,7 @@ struct Options {
   std::vector<std::string> files;
   std::string ns = "default";
   std::string labels;
+  std::string locality;
   bool router = false;
   std::string gateway;
   uint32_t port = 0;
@@ -177,6 +178,7 @@ int run(const Options& o) {
   proxy.ns = o.ns;
   proxy.labels = parseLabels(o.labels, "--labels");
   proxy.ip = o.proxy_ip;
+  proxy.locality = o.locality;
   if (o.router || !o.gateway.empty()) proxy.type = routing::ProxyType::kRouter;
   if (!o.gateway.empty()) {
     auto slash = o.gateway.find('/');
@@ -230,6 +232,8 @@ void addExplainCommand(CLI::App& app, int& exit_code) {
       ->allow_extra_args(false);
   cmd->add_option("--namespace", o->ns, "Namespace of the proxy (default: default)");
   cmd->add_option("--labels", o->labels, "Labels of the proxy's workload, k=v,...");
+  cmd->add_option("--locality", o->locality,
+                  "The proxy's locality REGION/ZONE/SUBZONE (locality load balancing)");
   cmd->add_flag("--router", o->router, "The proxy is a gateway (Istio router) workload");
   cmd->add_option("--gateway", o->gateway, "NS/NAME: a router with that Gateway's selector labels");
   cmd->add_option("--port", o->port, "Listener port (default: from the URL, else 80/443)");

@@ -2,7 +2,12 @@
 
 #include <fmt/format.h>
 
+#include <cmath>
+#include <map>
+#include <set>
+
 #include "api/encode.h"
+#include "upstream/locality_policy.h"
 
 namespace meshroute::cli {
 namespace {
@@ -47,6 +52,52 @@ std::string endpointText(const registry::Endpoint& e, uint32_t port) {
           ? fmt::format(" {} {}", registry::workloadKindName(e.workload->kind), e.workload->name)
           : "";
   return fmt::format("{}:{}{}{}", addr, p, who, e.healthy ? "" : " (not ready)");
+}
+
+// Locality load balancing for one destination, in plain words: which localities get what share
+// while every endpoint is as healthy as the input says, and which come next as they fail.
+std::string localityText(const routing::DestinationResolution& r, const routing::Proxy& proxy,
+                         const routing::MeshConfig& mesh) {
+  const upstream::LocalityPlacement placement = upstream::localityPlacement(r, proxy, mesh);
+  if (!placement.active) return "";
+  const std::vector<upstream::LocalityEndpoint> eps = upstream::endpointLocalities(r);
+  std::vector<bool> healthy;
+  for (const registry::Endpoint* e : r.endpoints) {
+    if (e != nullptr && !e->address.empty()) healthy.push_back(e->healthy);
+  }
+  const upstream::LoadPlan plan = upstream::planLoad(placement, eps, healthy);
+  // Per (priority, locality): the share of requests.
+  std::map<std::pair<uint32_t, std::string>, double> shares;
+  std::set<std::string> dropped;
+  for (size_t i = 0; i < eps.size(); ++i) {
+    const std::string label = eps[i].locality.empty() ? "(no locality)" : eps[i].locality.label();
+    if (placement.dropped[i]) {
+      dropped.insert(label);
+    } else {
+      shares[{placement.priority[i], label}] += 0;
+    }
+  }
+  for (const upstream::LoadGroup& g : plan.groups) {
+    const double per_host = g.share / static_cast<double>(g.hosts.size());
+    for (uint32_t h : g.hosts) {
+      const std::string label = eps[h].locality.empty() ? "(no locality)" : eps[h].locality.label();
+      shares[{g.priority, label}] += per_host;
+    }
+  }
+  if (shares.size() <= 1 && dropped.empty()) return "";  // one locality, one priority
+  std::string out = fmt::format("          locality from {}:",
+                                proxy.locality.empty() ? "(no --locality)" : proxy.locality);
+  const char* sep = " ";
+  for (const auto& [key, share] : shares) {
+    out += fmt::format("{}priority {} {} {}", sep, key.first, key.second,
+                       percentText(std::round(share * 10000) / 100));
+    sep = ", ";
+  }
+  for (const auto& label : dropped) {
+    out += fmt::format("{}{} none (not in distribute)", sep, label);
+    sep = ", ";
+  }
+  return out + "\n";
 }
 
 std::string protocolLabel(const routing::Proxy& p) {
@@ -186,6 +237,9 @@ std::string explainText(const ExplainInput& in) {
     } else {
       out += fmt::format("          PROBLEM: {}\n", r.problem);
     }
+    if (r.status == routing::DestinationStatus::kOk) {
+      out += localityText(r, in.proxy, in.snapshot.mesh());
+    }
     if (!r.policy.load_balancer.empty() || !r.policy.tls_mode.empty()) {
       out += fmt::format("          load balancer {}, tls {}\n",
                          r.policy.load_balancer.empty() ? "none" : r.policy.load_balancer,
@@ -307,8 +361,17 @@ nlohmann::json explainJson(const ExplainInput& in) {
                                          r.destination_rule->meta.name));
     e["subset_labels"] = r.subset_labels;
     e["endpoints"] = nlohmann::json::array();
+    const upstream::LocalityPlacement placement =
+        upstream::localityPlacement(r, in.proxy, in.snapshot.mesh());
+    size_t located = 0;  // index among the endpoints with an address
     for (const auto* ep : r.endpoints) {
       nlohmann::json x;
+      x["locality"] = ep->locality;
+      if (placement.active && !ep->address.empty()) {
+        x["priority"] = placement.priority[located];
+        x["dropped"] = static_cast<bool>(placement.dropped[located]);
+      }
+      located += ep->address.empty() ? 0 : 1;
       x["address"] = ep->address;
       auto it = ep->ports.find(dest.port);
       x["port"] = it != ep->ports.end() ? it->second : dest.port;

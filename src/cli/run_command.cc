@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/signal_set.hpp>
 #include <fstream>
@@ -19,6 +20,7 @@ struct Options {
   std::vector<std::string> files;
   std::string ns = "default";
   std::string labels;
+  std::string locality;
   std::string workload;
   std::string listen = "127.0.0.1:15001";
   std::string admin = "127.0.0.1:15000";
@@ -51,6 +53,15 @@ int run(const Options& o) {
       return 2;
     }
     s.proxy.labels[item.substr(0, eq)] = item.substr(eq + 1);
+  }
+  if (!o.locality.empty()) {
+    const auto parts = std::count(o.locality.begin(), o.locality.end(), '/');
+    if (parts > 2 || o.locality.front() == '/') {
+      std::cerr << fmt::format("--locality: want REGION[/ZONE[/SUBZONE]], got \"{}\"\n",
+                               o.locality);
+      return 2;
+    }
+    s.proxy.locality = o.locality;
   }
   s.workload_name = !o.workload.empty()           ? o.workload
                     : s.proxy.labels.count("app") ? s.proxy.labels["app"]
@@ -136,6 +147,8 @@ void addRunCommand(CLI::App& app, int& exit_code) {
       ->required();
   cmd->add_option("--namespace", o->ns, "the proxy's namespace")->capture_default_str();
   cmd->add_option("--labels", o->labels, "the proxy workload's labels, k=v[,k=v...]");
+  cmd->add_option("--locality", o->locality,
+                  "the proxy's locality REGION/ZONE/SUBZONE (locality load balancing)");
   cmd->add_option("--workload", o->workload, "workload name for metrics (default: the app label)");
   cmd->add_option("--listen", o->listen, "outbound listener HOST:PORT")->capture_default_str();
   cmd->add_option("--admin", o->admin, "admin API HOST:PORT")->capture_default_str();

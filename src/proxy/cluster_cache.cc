@@ -8,6 +8,8 @@
 
 #include "registry/registry.h"
 #include "upstream/hash_lb.h"
+#include "upstream/locality_policy.h"
+#include "upstream/priority_lb.h"
 
 namespace meshroute::proxy {
 namespace {
@@ -17,10 +19,32 @@ std::string labelOr(const std::map<std::string, std::string>& labels, const char
   return it == labels.end() ? "unknown" : it->second;
 }
 
+std::unique_ptr<upstream::LoadBalancer> makeBalancer(const ClusterState& c,
+                                                     const std::string& policy,
+                                                     const api::LoadBalancerSettings* lb,
+                                                     std::vector<uint32_t> hosts,
+                                                     core::Random& random) {
+  const uint32_t choice_count = 2;  // Envoy's default; Istio's API does not set it
+  if (policy == "MAGLEV") {
+    const auto& maglev = lb->consistent_hash->maglev;
+    return std::make_unique<upstream::Maglev>(c.set, hosts, maglev ? maglev->table_size : 0);
+  }
+  if (policy == "RING_HASH") {
+    const api::ConsistentHashLB& hash = *lb->consistent_hash;
+    // ringHash.minimumRingSize, else the deprecated top-level field, else Envoy's 1024.
+    const uint64_t size = hash.ring_hash && hash.ring_hash->minimum_ring_size
+                              ? hash.ring_hash->minimum_ring_size
+                              : hash.minimum_ring_size;
+    return std::make_unique<upstream::RingHash>(c.set, hosts, size);
+  }
+  return upstream::makeLoadBalancer(policy, c.set, std::move(hosts), choice_count, random);
+}
+
 std::shared_ptr<ClusterState> build(const routing::DestinationResolution& r,
-                                    const std::string& host,
-                                    std::chrono::milliseconds default_connect_timeout,
-                                    HostStatsTable& stats, core::Random& random) {
+                                    const std::string& host, const ClusterContext& ctx) {
+  const std::chrono::milliseconds default_connect_timeout = ctx.connect_timeout;
+  HostStatsTable& stats = *ctx.stats;
+  core::Random& random = *ctx.random;
   auto c = std::make_shared<ClusterState>();
   c->name = r.cluster;
   c->status = r.status;
@@ -36,7 +60,9 @@ std::shared_ptr<ClusterState> build(const routing::DestinationResolution& r,
   const api::ConnectionPoolSettings* pool = r.policy.policy && r.policy.policy->connection_pool
                                                 ? &*r.policy.policy->connection_pool
                                                 : nullptr;
-  c->connection_policy = upstream::compileConnectionPolicy(pool);
+  c->connection_policy = upstream::compileConnectionPolicy(
+      pool,
+      r.policy.policy && r.policy.policy->retry_budget ? &*r.policy.policy->retry_budget : nullptr);
   if (r.service != nullptr) {
     c->service_host = r.service->hostname;
     c->service_name = r.service->name;
@@ -99,29 +125,36 @@ std::shared_ptr<ClusterState> build(const routing::DestinationResolution& r,
       for (size_t i = 0; i < hosts.size(); ++i) hosts[i].healthy = registry_healthy[i];
     }
   }
+  std::vector<bool> healthy(hosts.size());
+  for (size_t i = 0; i < hosts.size(); ++i) healthy[i] = hosts[i].healthy;
   c->set = upstream::EndpointSet(std::move(hosts));
   std::string policy = c->lb_policy.empty() ? "LEAST_REQUEST" : c->lb_policy;
-  const uint32_t choice_count = 2;  // Envoy's default; Istio's API does not set it
   const api::LoadBalancerSettings* lb = r.policy.policy && r.policy.policy->load_balancer
                                             ? &*r.policy.policy->load_balancer
                                             : nullptr;
-  if ((policy == "RING_HASH" || policy == "MAGLEV") && lb != nullptr && lb->consistent_hash) {
-    const api::ConsistentHashLB& hash = *lb->consistent_hash;
-    c->hash_policy = upstream::compileHashPolicy(hash);
-    if (policy == "MAGLEV") {
-      c->lb = std::make_unique<upstream::Maglev>(c->set, hash.maglev->table_size);
-    } else {
-      // ringHash.minimumRingSize, else the deprecated top-level field, else Envoy's 1024.
-      const uint64_t size = hash.ring_hash && hash.ring_hash->minimum_ring_size
-                                ? hash.ring_hash->minimum_ring_size
-                                : hash.minimum_ring_size;
-      c->lb = std::make_unique<upstream::RingHash>(c->set, size);
-    }
-  } else if (policy == "ROUND_ROBIN" || policy == "LEAST_REQUEST" || policy == "RANDOM") {
-    c->lb = upstream::makeLoadBalancer(policy, c->set, choice_count, random);
-  } else {
-    c->lb = upstream::makeLoadBalancer("ROUND_ROBIN", c->set, choice_count, random);
+  const bool hashing =
+      (policy == "RING_HASH" || policy == "MAGLEV") && lb != nullptr && lb->consistent_hash;
+  if (hashing) c->hash_policy = upstream::compileHashPolicy(*lb->consistent_hash);
+  if (policy != "ROUND_ROBIN" && policy != "LEAST_REQUEST" && policy != "RANDOM" && !hashing) {
+    policy = "ROUND_ROBIN";
   }
+  if (ctx.proxy != nullptr && ctx.snapshot != nullptr) {
+    upstream::LocalityPlacement placement =
+        upstream::localityPlacement(r, *ctx.proxy, ctx.snapshot->mesh());
+    if (placement.active) {
+      // A ring per priority: locality weights would move keys between localities.
+      if (hashing) placement.locality_weighted = false;
+      const std::vector<upstream::LocalityEndpoint> localities = upstream::endpointLocalities(r);
+      const upstream::LoadPlan plan = upstream::planLoad(placement, localities, healthy);
+      std::vector<upstream::PriorityBalancer::Group> groups;
+      for (const upstream::LoadGroup& g : plan.groups) {
+        groups.push_back({g.share, makeBalancer(*c, policy, lb, g.hosts, random)});
+      }
+      c->lb = std::make_unique<upstream::PriorityBalancer>(std::move(groups));
+      return c;
+    }
+  }
+  c->lb = makeBalancer(*c, policy, lb, upstream::candidatesOf(c->set), random);
   return c;
 }
 
@@ -198,9 +231,9 @@ std::shared_ptr<ClusterState> ClusterCache::get(const ClusterContext& ctx,
     routing::DestinationResolution r =
         ctx.snapshot->destinations().resolve(*ctx.proxy, parts->host, parts->subset, parts->port);
     if (r.cluster.empty()) r.cluster = name;
-    c = build(r, parts->host, ctx.connect_timeout, *ctx.stats, *ctx.random);
+    c = build(r, parts->host, ctx);
   } else {
-    c = build(dest.resolution, dest.host, ctx.connect_timeout, *ctx.stats, *ctx.random);
+    c = build(dest.resolution, dest.host, ctx);
   }
   clusters_.emplace(name, c);
   return c;

@@ -60,10 +60,43 @@ bool isDnsResolution(const api::ServiceEntry& se) {
   return se.resolution == "DNS" || se.resolution == "DNS_ROUND_ROBIN";
 }
 
+// Istio's getPodLocality: the Pod's istio-locality label, else its Node's topology labels
+// (region, zone, and topology.istio.io/subzone). A Pod manifest without a Node in the input
+// may carry those topology labels itself (meshroute's addition, for files without Nodes).
+std::string podLocality(const api::Resource& res, const api::K8sPod& pod,
+                        const std::map<std::string, const api::StringMap*>& nodes) {
+  for (const char* key : {"istio-locality", "topology.istio.io/locality"}) {
+    if (auto it = res.meta.labels.find(key); it != res.meta.labels.end() && !it->second.empty()) {
+      std::string label = it->second;
+      if (label.find('/') == std::string::npos) std::replace(label.begin(), label.end(), '.', '/');
+      return label;
+    }
+  }
+  const api::StringMap* labels = &res.meta.labels;
+  if (auto node = nodes.find(pod.spec.node_name); node != nodes.end()) labels = node->second;
+  auto get = [&](std::initializer_list<const char*> keys) -> std::string {
+    for (const char* key : keys) {
+      if (auto it = labels->find(key); it != labels->end()) return it->second;
+    }
+    return "";
+  };
+  const std::string region =
+      get({"topology.kubernetes.io/region", "failure-domain.beta.kubernetes.io/region"});
+  const std::string zone =
+      get({"topology.kubernetes.io/zone", "failure-domain.beta.kubernetes.io/zone"});
+  const std::string subzone = get({"topology.istio.io/subzone"});
+  if (region.empty() && zone.empty() && subzone.empty()) return "";
+  return region + "/" + zone + "/" + subzone;
+}
+
 }  // namespace
 
 void buildWorkloads(const std::vector<api::Resource>& resources, std::vector<Workload>& out,
                     BuildContext& ctx) {
+  std::map<std::string, const api::StringMap*> nodes;
+  for (const auto& res : resources) {
+    if (res.as<api::K8sNode>() != nullptr) nodes[res.meta.name] = &res.meta.labels;
+  }
   for (const auto& res : resources) {
     const std::string& ns = res.meta.namespace_;
     const std::string& name = res.meta.name.empty() ? res.meta.generate_name : res.meta.name;
@@ -75,6 +108,7 @@ void buildWorkloads(const std::vector<api::Resource>& resources, std::vector<Wor
       w.labels = res.meta.labels;
       w.address = pod->status.pod_ip;
       w.ports = containerPortMap(pod->spec);
+      w.locality = podLocality(res, *pod, nodes);
       w.service_account = pod->spec.service_account_name;
       w.source = &res;
       out.push_back(std::move(w));

@@ -98,6 +98,21 @@ void readStringList(const api::Node* node, std::string_view field, std::vector<s
   }
 }
 
+// An API message under `key`, decoded as the resources' own fields are; `out` keeps its value
+// when the key is absent, null or has errors (reported to `diags`).
+template <class T>
+void readMessage(const api::Node& root, const char* key, const std::string& file,
+                 core::Diagnostics& diags, std::optional<T>& out) {
+  const api::Node* n = root.find(key);
+  if (n == nullptr || n->isNull()) return;
+  T value;
+  core::Diagnostics local;
+  api::Decoder dec(file, local);
+  dec.decodeMessage(*n, value, key);
+  diags.append(local);
+  if (!local.hasErrors()) out = std::move(value);
+}
+
 void readMesh(const api::Node& root, const std::string& file, core::Diagnostics& diags,
               MeshConfig& mesh) {
   if (!root.isMap()) {
@@ -126,14 +141,8 @@ void readMesh(const api::Node& root, const std::string& file, core::Diagnostics&
                  mesh.default_destination_rule_export_to, file, diags);
   readStringList(root.find("defaultServiceExportTo"), "defaultServiceExportTo",
                  mesh.default_service_export_to, file, diags);
-  if (const api::Node* n = root.find("defaultHttpRetryPolicy"); n && !n->isNull()) {
-    api::HTTPRetry retry;
-    core::Diagnostics local;
-    api::Decoder dec(file, local);
-    dec.decodeMessage(*n, retry, "defaultHttpRetryPolicy");
-    diags.append(local);
-    if (!local.hasErrors()) mesh.default_http_retry_policy = std::move(retry);
-  }
+  readMessage(root, "defaultHttpRetryPolicy", file, diags, mesh.default_http_retry_policy);
+  readMessage(root, "localityLbSetting", file, diags, mesh.locality_lb_setting);
 }
 
 }  // namespace

@@ -10,6 +10,7 @@
 #include <utility>
 #include <vector>
 
+#include "api/model/destination_rule.h"
 #include "api/model/virtual_service.h"
 #include "core/diagnostic.h"
 
@@ -23,7 +24,8 @@ struct Proxy {
   ProxyType type = ProxyType::kSidecar;
   std::string ns = "default";
   StringMap labels;
-  std::string ip;  // the proxy's own address, for inbound and passthrough decisions
+  std::string ip;        // the proxy's own address, for inbound and passthrough decisions
+  std::string locality;  // "region/zone/subzone" (`run --locality`): locality load balancing
 };
 
 enum class Protocol { kHttp, kHttp2, kGrpc, kTcp, kTls };
@@ -65,6 +67,16 @@ struct MeshConfig {
   std::string cluster_domain = "cluster.local";
   // defaultHttpRetryPolicy: replaces Istio's built-in retry default for routes without `retries`.
   std::optional<api::HTTPRetry> default_http_retry_policy;
+  // localityLbSetting: used for a destination whose DestinationRule sets none. Istio's default
+  // enables it with no rules: failover by region, zone and subzone under outlier detection.
+  std::optional<api::LocalityLoadBalancerSetting> locality_lb_setting = enabledLocalityLb();
+
+ private:
+  static api::LocalityLoadBalancerSetting enabledLocalityLb() {
+    api::LocalityLoadBalancerSetting s;
+    s.enabled = true;
+    return s;
+  }
 };
 
 // Parses a MeshConfig YAML document (the fields above; others are ignored). Problems go to

@@ -1,5 +1,7 @@
 #include "upstream/circuit_breaker.h"
 
+#include <algorithm>
+#include <cmath>
 #include <utility>
 #include <vector>
 
@@ -7,7 +9,18 @@ namespace meshroute::upstream {
 
 bool BreakerLimits::unlimited() const {
   return max_connections == kUnlimited && max_pending_requests == kUnlimited &&
-         max_requests == kUnlimited && max_retries == kUnlimited;
+         max_requests == kUnlimited && max_retries == kUnlimited && !hasRetryBudget();
+}
+
+uint64_t CircuitBreaker::limit(Resource r) const {
+  const uint64_t fixed = limits_[index(r)].load(std::memory_order_relaxed);
+  if (r != Resource::kRetries) return fixed;
+  const uint64_t ppm = budget_ppm_.load(std::memory_order_relaxed);
+  if (ppm == kNoBudget) return fixed;
+  // Envoy's RetryBudget: a share of the requests active and pending, never below the floor.
+  const uint64_t load = active(Resource::kRequests) + active(Resource::kPending);
+  const auto share = static_cast<uint64_t>(static_cast<double>(ppm) * 1e-8 * load);
+  return std::max(share, min_retry_concurrency_.load(std::memory_order_relaxed));
 }
 
 void CircuitBreaker::setLimits(const BreakerLimits& limits) {
@@ -15,6 +28,11 @@ void CircuitBreaker::setLimits(const BreakerLimits& limits) {
   limits_[index(Resource::kPending)].store(limits.max_pending_requests, std::memory_order_relaxed);
   limits_[index(Resource::kRequests)].store(limits.max_requests, std::memory_order_relaxed);
   limits_[index(Resource::kRetries)].store(limits.max_retries, std::memory_order_relaxed);
+  budget_ppm_.store(limits.hasRetryBudget()
+                        ? static_cast<uint64_t>(std::llround(limits.retry_budget_percent * 1e6))
+                        : kNoBudget,
+                    std::memory_order_relaxed);
+  min_retry_concurrency_.store(limits.min_retry_concurrency, std::memory_order_relaxed);
   // A raised limit may have room for those waiting: each looks again.
   std::vector<std::function<void()>> wake;
   {
@@ -28,7 +46,7 @@ void CircuitBreaker::setLimits(const BreakerLimits& limits) {
 
 bool CircuitBreaker::tryAcquire(Resource r) {
   auto& active = active_[index(r)];
-  const uint64_t limit = limits_[index(r)].load(std::memory_order_relaxed);
+  const uint64_t limit = this->limit(r);
   uint64_t now = active.load(std::memory_order_relaxed);
   while (now < limit) {
     if (active.compare_exchange_weak(now, now + 1, std::memory_order_acq_rel,

@@ -38,6 +38,12 @@ struct BreakerLimits {
   uint64_t max_pending_requests = kUnlimited;
   uint64_t max_requests = kUnlimited;
   uint64_t max_retries = kUnlimited;
+  // The DestinationRule's retryBudget, in place of max_retries when set (Envoy ignores
+  // max_retries then): retries in back-off at once may be `retry_budget_percent` of the active
+  // and pending requests, and at least `min_retry_concurrency`. Negative: no budget.
+  double retry_budget_percent = -1;
+  uint64_t min_retry_concurrency = 0;
+  [[nodiscard]] bool hasRetryBudget() const { return retry_budget_percent >= 0; }
   [[nodiscard]] bool unlimited() const;
   friend bool operator==(const BreakerLimits&, const BreakerLimits&) = default;
 };
@@ -47,9 +53,8 @@ class CircuitBreaker {
   // The limits of the configuration in force; a new generation may change them while requests
   // hold resources (they are released as usual; new ones are counted against the new limits).
   void setLimits(const BreakerLimits& limits);
-  [[nodiscard]] uint64_t limit(Resource r) const {
-    return limits_[index(r)].load(std::memory_order_relaxed);
-  }
+  // The limit on `r` now (the retry budget's depends on the requests active).
+  [[nodiscard]] uint64_t limit(Resource r) const;
 
   // Takes one of `r` if fewer than its limit are taken. False: overflow.
   bool tryAcquire(Resource r);
@@ -82,6 +87,10 @@ class CircuitBreaker {
       BreakerLimits::kUnlimited, BreakerLimits::kUnlimited, BreakerLimits::kUnlimited,
       BreakerLimits::kUnlimited};
   std::array<std::atomic<uint64_t>, kResourceCount> active_{0, 0, 0, 0};
+  // retryBudget: the percentage in millionths (kNoBudget: none) and the floor.
+  static constexpr uint64_t kNoBudget = ~uint64_t{0};
+  std::atomic<uint64_t> budget_ppm_{kNoBudget};
+  std::atomic<uint64_t> min_retry_concurrency_{0};
 
   struct Waiter {
     uint64_t ticket;

@@ -56,8 +56,11 @@ std::string hostKey(const HostRef& host) {
   return out;
 }
 
-RingHash::RingHash(const EndpointSet& set, uint64_t minimum_ring_size) {
-  const std::vector<uint32_t> hosts = candidatesOf(set);
+RingHash::RingHash(const EndpointSet& set, uint64_t minimum_ring_size)
+    : RingHash(set, candidatesOf(set), minimum_ring_size) {}
+
+RingHash::RingHash(const EndpointSet& set, const std::vector<uint32_t>& hosts,
+                   uint64_t minimum_ring_size) {
   if (hosts.empty()) return;
   uint64_t total_weight = 0;
   for (uint32_t h : hosts) total_weight += set.host(h).weight;
@@ -109,8 +112,10 @@ int RingHash::pick(core::Random& random, const PickContext& context) {
   return static_cast<int>(ring_[index].host);
 }
 
-Maglev::Maglev(const EndpointSet& set, uint64_t table_size) {
-  const std::vector<uint32_t> hosts = candidatesOf(set);
+Maglev::Maglev(const EndpointSet& set, uint64_t table_size)
+    : Maglev(set, candidatesOf(set), table_size) {}
+
+Maglev::Maglev(const EndpointSet& set, const std::vector<uint32_t>& hosts, uint64_t table_size) {
   if (hosts.empty()) return;
   uint64_t m = table_size == 0 ? kDefaultMaglevTableSize : table_size;
   m = std::min(m, kMaximumMaglevTableSize);

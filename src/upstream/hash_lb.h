@@ -32,6 +32,8 @@ class RingHash final : public LoadBalancer {
   // `minimum_ring_size`: entries at least (0: Envoy's 1024). Each endpoint gets entries in
   // proportion to its weight, a power of two per unit of weight, up to kMaximumRingSize in all.
   RingHash(const EndpointSet& set, uint64_t minimum_ring_size);
+  // Over `hosts` only (indices into `set`): one priority of a locality-aware cluster.
+  RingHash(const EndpointSet& set, const std::vector<uint32_t>& hosts, uint64_t minimum_ring_size);
   int pick(core::Random& random, const PickContext& context) override;
   [[nodiscard]] size_t ringSize() const { return ring_.size(); }
 
@@ -48,6 +50,7 @@ class Maglev final : public LoadBalancer {
   // `table_size`: 0 means Envoy's 65537. Maglev needs a prime; any other size is raised to the
   // next prime (validation warns about it), capped at kMaximumMaglevTableSize.
   Maglev(const EndpointSet& set, uint64_t table_size);
+  Maglev(const EndpointSet& set, const std::vector<uint32_t>& hosts, uint64_t table_size);
   int pick(core::Random& random, const PickContext& context) override;
   [[nodiscard]] size_t tableSize() const { return table_.size(); }
 

@@ -65,8 +65,8 @@ class Edf {
 
 class RoundRobin final : public LoadBalancer {
  public:
-  RoundRobin(const EndpointSet& set, core::Random& random)
-      : set_(set), candidates_(candidatesOf(set)) {
+  RoundRobin(const EndpointSet& set, std::vector<uint32_t> candidates, core::Random& random)
+      : set_(set), candidates_(std::move(candidates)) {
     // A random start, as Envoy does, so that workers and restarts don't all begin with the
     // same endpoint.
     next_ = candidates_.empty() ? 0 : random.below(candidates_.size());
@@ -91,8 +91,11 @@ class RoundRobin final : public LoadBalancer {
 
 class LeastRequest final : public LoadBalancer {
  public:
-  LeastRequest(const EndpointSet& set, uint32_t choice_count, core::Random& random)
-      : set_(set), candidates_(candidatesOf(set)), choices_(std::max<uint32_t>(choice_count, 1)) {
+  LeastRequest(const EndpointSet& set, std::vector<uint32_t> candidates, uint32_t choice_count,
+               core::Random& random)
+      : set_(set),
+        candidates_(std::move(candidates)),
+        choices_(std::max<uint32_t>(choice_count, 1)) {
     if (!set.equalWeights()) edf_.reset(candidates_, set, random.uniform01());
   }
   int pick(core::Random& random, const PickContext& /*context*/) override {
@@ -120,7 +123,7 @@ class LeastRequest final : public LoadBalancer {
 
 class Random final : public LoadBalancer {
  public:
-  explicit Random(const EndpointSet& set) : candidates_(candidatesOf(set)) {}
+  explicit Random(std::vector<uint32_t> candidates) : candidates_(std::move(candidates)) {}
   int pick(core::Random& random, const PickContext& /*context*/) override {
     if (candidates_.empty()) return -1;
     return static_cast<int>(candidates_[random.below(candidates_.size())]);
@@ -134,10 +137,17 @@ class Random final : public LoadBalancer {
 
 std::unique_ptr<LoadBalancer> makeLoadBalancer(std::string_view policy, const EndpointSet& set,
                                                uint32_t choice_count, core::Random& seed_source) {
-  if (policy == "LEAST_REQUEST")
-    return std::make_unique<LeastRequest>(set, choice_count, seed_source);
-  if (policy == "RANDOM") return std::make_unique<Random>(set);
-  return std::make_unique<RoundRobin>(set, seed_source);
+  return makeLoadBalancer(policy, set, candidatesOf(set), choice_count, seed_source);
+}
+
+std::unique_ptr<LoadBalancer> makeLoadBalancer(std::string_view policy, const EndpointSet& set,
+                                               std::vector<uint32_t> candidates,
+                                               uint32_t choice_count, core::Random& seed_source) {
+  if (policy == "LEAST_REQUEST") {
+    return std::make_unique<LeastRequest>(set, std::move(candidates), choice_count, seed_source);
+  }
+  if (policy == "RANDOM") return std::make_unique<Random>(std::move(candidates));
+  return std::make_unique<RoundRobin>(set, std::move(candidates), seed_source);
 }
 
 }  // namespace meshroute::upstream

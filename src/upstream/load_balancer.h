@@ -73,5 +73,9 @@ std::vector<uint32_t> candidatesOf(const EndpointSet& set);
 // number of random choices (Envoy's default 2).
 std::unique_ptr<LoadBalancer> makeLoadBalancer(std::string_view policy, const EndpointSet& set,
                                                uint32_t choice_count, core::Random& seed_source);
+// The same over `candidates` only (indices into `set`): one group of a locality-aware cluster.
+std::unique_ptr<LoadBalancer> makeLoadBalancer(std::string_view policy, const EndpointSet& set,
+                                               std::vector<uint32_t> candidates,
+                                               uint32_t choice_count, core::Random& seed_source);
 
 }  // namespace meshroute::upstream

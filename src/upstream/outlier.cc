@@ -36,14 +36,25 @@ OutlierPolicy compileOutlierPolicy(const api::OutlierDetection& od) {
   if (od.max_ejection_percent > 0) {
     p.max_ejection_percent = static_cast<uint32_t>(std::min(od.max_ejection_percent, 100));
   }
+  p.error_codes = od.outlier_detection_http_error_codes;
+  std::sort(p.error_codes.begin(), p.error_codes.end());
   if (od.min_health_percent > 0) {
     p.min_health_percent = static_cast<uint32_t>(std::min(od.min_health_percent, 100));
   }
   return p;
 }
 
-EjectionCause recordStatus(HostOutlierState& host, int status, const OutlierPolicy& policy) {
-  if (status < 500 || status > 599) {
+bool OutlierPolicy::isError(int status) const {
+  if (error_codes.empty()) return status >= 500 && status <= 599;
+  return status > 0 &&
+         std::binary_search(error_codes.begin(), error_codes.end(), static_cast<uint32_t>(status));
+}
+
+namespace {
+
+// `status` counted as an error (or not) by the caller's rule.
+EjectionCause record(HostOutlierState& host, int status, bool error, const OutlierPolicy& policy) {
+  if (!error) {
     host.consecutive_5xx.store(0, std::memory_order_release);
     host.consecutive_gateway.store(0, std::memory_order_release);
     // An answer proves the connection works: local-origin failures start again too.
@@ -62,6 +73,12 @@ EjectionCause recordStatus(HostOutlierState& host, int status, const OutlierPoli
   return cause;
 }
 
+}  // namespace
+
+EjectionCause recordStatus(HostOutlierState& host, int status, const OutlierPolicy& policy) {
+  return record(host, status, policy.isError(status), policy);
+}
+
 EjectionCause recordLocalFailure(HostOutlierState& host, bool timeout,
                                  const OutlierPolicy& policy) {
   if (policy.split_local_origin) {
@@ -69,8 +86,9 @@ EjectionCause recordLocalFailure(HostOutlierState& host, bool timeout,
                ? EjectionCause::kLocalOrigin
                : EjectionCause::kNone;
   }
-  // Not split: Envoy counts a connect failure or reset as a 503 and a timeout as a 504.
-  return recordStatus(host, timeout ? 504 : 503, policy);
+  // Not split: Envoy counts a connect failure or reset as a 503 and a timeout as a 504, errors
+  // whatever outlierDetectionHttpErrorCodes lists.
+  return record(host, timeout ? 504 : 503, true, policy);
 }
 
 bool tryEject(HostOutlierState& host, std::chrono::steady_clock::time_point now,

@@ -12,6 +12,7 @@
 #include <atomic>
 #include <chrono>
 #include <cstdint>
+#include <vector>
 
 #include "api/model/destination_rule.h"
 
@@ -29,6 +30,10 @@ struct OutlierPolicy {
   std::chrono::milliseconds max_ejection_time{300000};
   uint32_t max_ejection_percent = 10;  // at least one endpoint may always be ejected
   uint32_t min_health_percent = 0;     // below it, every endpoint takes traffic (panic)
+  // outlierDetectionHttpErrorCodes, sorted: the answers that count as errors (empty: 5xx).
+  std::vector<uint32_t> error_codes;
+
+  [[nodiscard]] bool isError(int status) const;
 };
 
 OutlierPolicy compileOutlierPolicy(const api::OutlierDetection& od);

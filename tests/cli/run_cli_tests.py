@@ -159,6 +159,51 @@ spec:
 """
 
 
+LOCALITY_CONFIG = """apiVersion: networking.istio.io/v1
+kind: ServiceEntry
+metadata: {name: helloworld, namespace: default}
+spec:
+  hosts: [helloworld.default.svc.cluster.local]
+  location: MESH_INTERNAL
+  ports: [{number: 5000, name: http, protocol: HTTP}]
+  resolution: STATIC
+  workloadSelector: {labels: {app: helloworld}}
+---
+apiVersion: networking.istio.io/v1
+kind: WorkloadEntry
+metadata: {name: hw-1, namespace: default}
+spec: {address: 10.0.0.1, labels: {app: helloworld}, locality: region1/zone1}
+---
+apiVersion: networking.istio.io/v1
+kind: WorkloadEntry
+metadata: {name: hw-2, namespace: default}
+spec: {address: 10.0.0.2, labels: {app: helloworld}, locality: region1/zone2}
+---
+apiVersion: networking.istio.io/v1
+kind: WorkloadEntry
+metadata: {name: hw-3, namespace: default}
+spec: {address: 10.0.0.3, labels: {app: helloworld}, locality: region2/zone3}
+---
+apiVersion: networking.istio.io/v1
+kind: WorkloadEntry
+metadata: {name: hw-4, namespace: default}
+spec: {address: 10.0.0.4, labels: {app: helloworld}, locality: region3/zone4}
+---
+apiVersion: networking.istio.io/v1
+kind: DestinationRule
+metadata: {name: helloworld, namespace: default}
+spec:
+  host: helloworld.default.svc.cluster.local
+  trafficPolicy:
+    loadBalancer:
+      simple: ROUND_ROBIN
+      localityLbSetting:
+        enabled: true
+        failover: [{from: region1, to: region2}]
+    outlierDetection: {consecutive5xxErrors: 1, interval: 1s, baseEjectionTime: 1m}
+"""
+
+
 class ExplainCommand(unittest.TestCase):
     def setUp(self):
         d = tempfile.mkdtemp()
@@ -202,6 +247,26 @@ class ExplainCommand(unittest.TestCase):
         self.assertEqual(code, 0)
         self.assertIn('route 0 "beta": no match: header x-user-type', out)
         self.assertIn("Result:    routed, split 75%/25%", out)
+
+    def test_locality_failover_order_from_the_proxys_locality(self):
+        d = tempfile.mkdtemp()
+        path = os.path.join(d, "locality.yaml")
+        with open(path, "w") as f:
+            f.write(LOCALITY_CONFIG)
+        # Istio's "Locality failover" task, seen from region1/zone1: its own zone first, then
+        # the region's other zone, then region2 (the failover target), then the rest.
+        code, out, _ = run("explain", "-f", path, "--locality", "region1/zone1",
+                           "http://helloworld:5000/")
+        self.assertEqual(code, 0)
+        self.assertIn("locality from region1/zone1: priority 0 region1/zone1 100%, priority 1 "
+                      "region1/zone2 0%, priority 2 region2/zone3 0%, priority 3 region3/zone4 0%",
+                      out)
+        code, out, _ = run("explain", "-f", path, "--locality", "region1/zone1",
+                           "http://helloworld:5000/", "-o", "json")
+        eps = json.loads(out)["destinations"][0]["endpoints"]
+        self.assertEqual([(e["locality"], e["priority"]) for e in eps],
+                         [("region1/zone1", 0), ("region1/zone2", 1), ("region2/zone3", 2),
+                          ("region3/zone4", 3)])
 
     def test_bad_request_or_config_is_usage_error(self):
         code, _, err = run("explain", "-f", self.path, "GET")

@@ -178,10 +178,14 @@ TEST(EnforcementTable, TheLongestEntryDecides) {
   ASSERT_NE(retries, nullptr);
   EXPECT_TRUE(retries->enforced);
   // A field without an entry of its own falls under its parent's.
+  const auto* tcp_idle =
+      proxy::enforcementFor("destinations[].policy.traffic_policy.connectionPool.tcp.idleTimeout");
+  ASSERT_NE(tcp_idle, nullptr);
+  EXPECT_FALSE(tcp_idle->enforced);  // TCP proxying comes with the listener issue
   const auto* keepalive = proxy::enforcementFor(
       "destinations[].policy.traffic_policy.connectionPool.tcp.tcpKeepalive.time");
   ASSERT_NE(keepalive, nullptr);
-  EXPECT_FALSE(keepalive->enforced);
+  EXPECT_TRUE(keepalive->enforced);
   EXPECT_EQ(proxy::enforcementFor("policy.timeoutx"), nullptr);
 }
 

@@ -5,7 +5,10 @@ has none), the client's source IP and a query parameter, over ring hash and Magl
 stickiness that survives an endpoint being added; connectionPool circuit breaking (Istio's
 "Circuit Breaking" task: maxConnections 1, http1MaxPendingRequests 1 under concurrent clients)
 and maxRequestsPerConnection; outlierDetection (a failing endpoint ejected, traffic moving to
-the other, the endpoint back after baseEjectionTime).
+the other, the endpoint back after baseEjectionTime); localityLbSetting (Istio's "Locality
+failover" and "Locality weighted distribution" tasks, the proxy's locality from --locality);
+connectionPool.tcp.tcpKeepalive (the keepalive timer of the upstream socket, read from
+/proc/net/tcp); retryBudget (concurrent failing requests' retries refused beyond the budget).
 
 Every request here opens its own connection, so that the two workers both serve each key:
 stickiness must hold across workers, not just on one connection. Statistical assertions state
@@ -152,6 +155,32 @@ BREAKER = """{connectionPool: {tcp: {maxConnections: 1},
 ONE_PER_CONNECTION = "{connectionPool: {http: {maxRequestsPerConnection: 1}}}"
 
 
+def concurrent_requests(port, clients, path, host_header):
+    """`clients` requests sent at once, each on its own connection (so that both workers serve
+    them): (status, x-envoy-overloaded, body) of each, in completion order."""
+    barrier = threading.Barrier(clients)
+    results = []
+    lock = threading.Lock()
+
+    def client():
+        c = http.client.HTTPConnection("127.0.0.1", port, timeout=harness.DEADLINE)
+        try:
+            barrier.wait(timeout=harness.DEADLINE)
+            c.request("GET", path, headers={"Host": host_header})
+            r = c.getresponse()
+            body = r.read()
+            with lock:
+                results.append((r.status, r.getheader("x-envoy-overloaded"), body))
+        finally:
+            c.close()
+    threads = [threading.Thread(target=client) for _ in range(clients)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(harness.DEADLINE * 2)
+    return results
+
+
 class ConnectionPoolTest(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
@@ -159,9 +188,21 @@ class ConnectionPoolTest(unittest.TestCase):
         cls.backend = harness.Echo(BINARY, "pool-backend", "v1")
         docs = []
         for name, policy in (("breaker", BREAKER), ("one-per-conn", ONE_PER_CONNECTION),
-                             ("pooled", "{loadBalancer: {simple: ROUND_ROBIN}}")):
+                             ("pooled", "{loadBalancer: {simple: ROUND_ROBIN}}"),
+                             ("budgeted", "{retryBudget: {percent: 0, minRetryConcurrency: 1}}")):
             docs.append(harness.service_yaml(name, 9080, [("v1", cls.backend.port)]))
             docs.append(harness.destination_rule_yaml(name, policy))
+        # Three retries on 5xx with a long back-off, so that concurrent requests' retries
+        # overlap in back-off.
+        docs.append("""apiVersion: networking.istio.io/v1
+kind: VirtualService
+metadata: {name: budgeted, namespace: default}
+spec:
+  hosts: [budgeted.default.svc.cluster.local]
+  http:
+  - route: [{destination: {host: budgeted.default.svc.cluster.local}}]
+    retries: {attempts: 3, retryOn: 5xx, backoff: 500ms}
+""")
         cls.dir.write("mesh.yaml", "---\n".join(docs))
         cls.proxy = harness.Proxy(BINARY, [cls.dir.path], ["--workers", "2"])
 
@@ -182,26 +223,7 @@ class ConnectionPoolTest(unittest.TestCase):
         # backend that holds each request 1 s: one request on the one connection, one pending,
         # the rest refused at once with Envoy's 503.
         clients = 12
-        barrier = threading.Barrier(clients)
-        results = []
-        lock = threading.Lock()
-
-        def client():
-            c = http.client.HTTPConnection("127.0.0.1", self.proxy.port, timeout=harness.DEADLINE)
-            try:
-                barrier.wait(timeout=harness.DEADLINE)
-                c.request("GET", "/delay/1s", headers={"Host": host("breaker")})
-                r = c.getresponse()
-                body = r.read()
-                with lock:
-                    results.append((r.status, r.getheader("x-envoy-overloaded"), body))
-            finally:
-                c.close()
-        threads = [threading.Thread(target=client) for _ in range(clients)]
-        for t in threads:
-            t.start()
-        for t in threads:
-            t.join(harness.DEADLINE * 2)
+        results = concurrent_requests(self.proxy.port, clients, "/delay/1s", host("breaker"))
         self.assertEqual(len(results), clients)
         ok = [r for r in results if r[0] == 200]
         refused = [r for r in results if r[0] == 503]
@@ -229,6 +251,24 @@ class ConnectionPoolTest(unittest.TestCase):
         # Nothing stays held: the next request, alone, goes through.
         status, _, _ = self.proxy.request("/", host=host("breaker"))
         self.assertEqual(status, 200)
+
+    def test_retry_budget_bounds_retries_in_back_off(self):
+        # 16 clients at once against a backend that fails every request; the budget (0% of
+        # the active requests, at least 1) lets one retry wait in back-off at a time: the
+        # others are not retried and count as retry overflow.
+        clients = 16
+        results = concurrent_requests(self.proxy.port, clients, "/status/503", host("budgeted"))
+        self.assertEqual([status for status, _, _ in results], [503] * clients)
+        cluster = "outbound|9080||budgeted.default.svc.cluster.local"
+        overflow = self.counter("upstream_rq_retry_overflow", cluster)
+        retries = self.counter("upstream_rq_retry", cluster)
+        # Without the budget every request would retry 3 times (48 retries, no overflow).
+        self.assertGreaterEqual(overflow, clients // 2, (overflow, retries))
+        self.assertLess(retries, clients * 3)
+        statuses = json.loads(self.proxy.admin_get("/clusters?format=json")[1])["cluster_statuses"]
+        mine = next(c for c in statuses if c["name"] == cluster)
+        self.assertEqual(mine["circuit_breakers"]["thresholds"][0]["retry_budget"],
+                         {"budget_percent": {"value": 0.0}, "min_retry_concurrency": 1})
 
     def test_shutdown_with_requests_waiting_for_a_connection(self):
         # A proxy of its own, stopped while one request holds the only connection and another
@@ -325,6 +365,142 @@ class OutlierDetectionTest(unittest.TestCase):
             text = self.proxy.admin_get("/clusters")[1]
             return f"{cluster}::outlier_detection_ejections_enforced_total::2\n" in text
         harness.wait_until(ejected_twice, "the second ejection")
+
+
+def located_service_yaml(name, port, endpoints):
+    """A ServiceEntry for `name` with one WorkloadEntry per (locality, echo port)."""
+    docs = [harness.service_yaml(name, port, [])]
+    for i, (locality, echo_port) in enumerate(endpoints):
+        docs.append(f"""apiVersion: networking.istio.io/v1
+kind: WorkloadEntry
+metadata: {{name: {name}-{i}, namespace: default}}
+spec:
+  address: 127.0.0.1
+  ports: {{http: {echo_port}}}
+  labels: {{app: {name}, version: v1}}
+  locality: {locality}
+""")
+    return "---\n".join(docs)
+
+
+class LocalityTest(unittest.TestCase):
+    """The proxy sits in region1/zone1/sub1, as the sleep client of Istio's tasks does."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.dir = harness.TempDir()
+        cls.failover = {loc: harness.Echo(BINARY, loc, "v1") for loc in
+                        ["region1/zone1", "region1/zone2", "region2/zone3", "region3/zone4"]}
+        cls.spread = {loc: harness.Echo(BINARY, loc, "v1") for loc in
+                      ["region1/zone1", "region2/zone3", "region3/zone4"]}
+        failover_rule = """{loadBalancer: {simple: ROUND_ROBIN, localityLbSetting: {enabled: true,
+              failover: [{from: region1, to: region3}]}},
+            outlierDetection: {consecutive5xxErrors: 1, interval: 1s, baseEjectionTime: 1m,
+                               maxEjectionPercent: 100}}"""
+        distribute_rule = """{loadBalancer: {localityLbSetting: {enabled: true, distribute: [
+              {from: region1/zone1/*, to: {"region1/zone1/*": 70, "region2/zone3/*": 30}}]}}}"""
+        cls.dir.write("mesh.yaml", "---\n".join([
+            located_service_yaml("helloworld", 5000, [(f"{loc}/sub{i}", b.port) for i, (loc, b)
+                                                      in enumerate(cls.failover.items())]),
+            harness.destination_rule_yaml("helloworld", failover_rule),
+            located_service_yaml("spread", 5000, [(f"{loc}/sub{i}", b.port) for i, (loc, b)
+                                                  in enumerate(cls.spread.items())]),
+            harness.destination_rule_yaml("spread", distribute_rule)]))
+        cls.proxy = harness.Proxy(BINARY, [cls.dir.path],
+                                  ["--workers", "2", "--locality", "region1/zone1/sub0"])
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.proxy.stop()
+        for b in list(cls.failover.values()) + list(cls.spread.values()):
+            b.stop()
+        cls.dir.cleanup()
+
+    def reached(self, name, n):
+        out = []
+        for _ in range(n):
+            status, headers, _ = self.proxy.request("/", host=f"{name}.default.svc.cluster.local:5000")
+            out.append(headers.get("x-echo-name") if status == 200 else status)
+        return out
+
+    def test_failover_follows_zone_then_the_failover_region_then_the_rest(self):
+        cluster = "outbound|5000||helloworld.default.svc.cluster.local"
+        text = self.proxy.admin_get("/clusters")[1]
+        for i, (loc, b) in enumerate(self.failover.items()):
+            region, zone = loc.split("/")
+            key = f"{cluster}::127.0.0.1:{b.port}"
+            self.assertIn(f"{key}::region::{region}\n{key}::zone::{zone}\n"
+                          f"{key}::sub_zone::sub{i}\n", text)
+        # Same zone only: subzone sub0 matches no endpoint, so zone1 is priority 0; region3 (the
+        # failover target) comes before region2.
+        for loc, priority in [("region1/zone1", 0), ("region1/zone2", 1), ("region3/zone4", 2),
+                              ("region2/zone3", 3)]:
+            self.assertIn(f"{cluster}::127.0.0.1:{self.failover[loc].port}::priority::{priority}\n",
+                          text)
+        self.assertEqual(set(self.reached("helloworld", 20)), {"region1/zone1"})
+        # Each backend in turn goes away; outlier detection ejects it and traffic moves on.
+        for gone, next_up in [("region1/zone1", "region1/zone2"), ("region1/zone2", "region3/zone4"),
+                              ("region3/zone4", "region2/zone3")]:
+            self.failover[gone].stop()
+            harness.wait_until(lambda: set(self.reached("helloworld", 6)) == {next_up},
+                               f"traffic to move from {gone} to {next_up}")
+
+    def test_distribute_weighs_localities_and_drops_the_others(self):
+        n = 400
+        got = self.reached("spread", n)
+        # 70/30 between zone1 and region2; region3 is in no `to` and gets nothing. Tolerance:
+        # 4 standard deviations of a binomial share (0.092 for 400 requests).
+        self.assertEqual(set(got) - {"region1/zone1", "region2/zone3"}, set(), got)
+        share = got.count("region1/zone1") / n
+        self.assertLess(abs(share - 0.7), 4 * (0.21 / n) ** 0.5, share)
+
+
+def proc_net_tcp_timers(remote_port):
+    """(timer kind, clock ticks left) of every established IPv4 connection to 127.0.0.1:port,
+    from /proc/net/tcp: kind 2 is the keepalive timer, 0 none."""
+    out = []
+    with open("/proc/net/tcp") as f:
+        next(f)
+        for line in f:
+            fields = line.split()
+            remote, state, timer = fields[2], fields[3], fields[5]
+            if state == "01" and remote == f"0100007F:{remote_port:04X}":
+                kind, when = timer.split(":")
+                out.append((int(kind, 16), int(when, 16)))
+    return out
+
+
+class TcpKeepaliveTest(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.dir = harness.TempDir()
+        cls.kept = harness.Echo(BINARY, "kept", "v1")
+        cls.plain = harness.Echo(BINARY, "plain", "v1")
+        cls.dir.write("mesh.yaml", "---\n".join([
+            harness.service_yaml("kept", 9080, [("v1", cls.kept.port)]),
+            harness.destination_rule_yaml(
+                "kept", "{connectionPool: {tcp: {tcpKeepalive: {time: 7s, interval: 3s, probes: 4}}}}"),
+            harness.service_yaml("plain", 9080, [("v1", cls.plain.port)])]))
+        cls.proxy = harness.Proxy(BINARY, [cls.dir.path], ["--workers", "1"])
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.proxy.stop()
+        cls.kept.stop()
+        cls.plain.stop()
+        cls.dir.cleanup()
+
+    def test_upstream_connections_probe_after_the_keepalive_time(self):
+        for name in ("kept", "plain"):
+            status, _, _ = self.proxy.request("/", host=host(name))
+            self.assertEqual(status, 200)
+        # The pooled connection to `kept` has the keepalive timer armed for at most 7 s (the
+        # kernel counts in clock ticks, 100 per second); the one to `plain` has no timer.
+        kept = proc_net_tcp_timers(self.kept.port)
+        self.assertEqual(len(kept), 1, kept)
+        self.assertEqual(kept[0][0], 2, kept)
+        self.assertLessEqual(kept[0][1], 7 * os.sysconf("SC_CLK_TCK"), kept)
+        self.assertEqual([kind for kind, _ in proc_net_tcp_timers(self.plain.port)], [0])
 
 
 if __name__ == "__main__":

@@ -864,7 +864,7 @@ metadata: {name: bigbody, namespace: default}
 spec:
   host: bigbody.default.svc.cluster.local
   trafficPolicy:
-    connectionPool: {tcp: {tcpKeepalive: {time: 10s}}}
+    connectionPool: {tcp: {idleTimeout: 10s}}
 """], extra=["--mirror-shadow-suffix", "--retry-buffer", "4096"])
 
     def test_mirror_shadow_suffix_restores_envoys_host(self):

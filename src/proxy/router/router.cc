@@ -488,6 +488,7 @@ awaitable<bool> Router::connect(DownstreamStream& down, ClusterState& cluster, i
     up_.reset();
     co_return false;
   }
+  up_->transport->setKeepalive(policy.keepalive);
   co_return true;
 }
 

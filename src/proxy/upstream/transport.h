@@ -20,6 +20,8 @@
 #include <memory>
 #include <string_view>
 
+#include "upstream/connection_policy.h"
+
 namespace meshroute::proxy {
 
 // Up to three pieces written as one: a head, a body piece, a chunk trailer.
@@ -43,6 +45,9 @@ class Transport {
   // Closes at once: every pending and later operation fails. How deadlines end a wait.
   virtual void close() = 0;
   [[nodiscard]] virtual bool isOpen() const = 0;
+  // TCP keepalive probes on the connected socket (connectionPool.tcp.tcpKeepalive). A transport
+  // without a socket of its own ignores it.
+  virtual void setKeepalive(const upstream::KeepalivePolicy& /*policy*/) {}
   // While the connection is pooled: `on_close` runs once if the peer closes it or sends
   // anything unasked (either ends its reuse). cancelWatch() ends the watch without a call.
   virtual void watchIdle(std::function<void()> on_close) = 0;

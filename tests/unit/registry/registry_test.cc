@@ -507,3 +507,54 @@ TEST(RegistrySeeds, DeploymentsWithoutServiceAreWorkloadsInTheDefaultNamespace) 
 
 }  // namespace
 }  // namespace meshroute::registry
+
+namespace meshroute::registry {
+namespace {
+
+TEST(PodLocality, FromTheLabelThenTheNodeThenThePodsOwnTopologyLabels) {
+  auto b = build(R"(
+apiVersion: v1
+kind: Node
+metadata:
+  name: node-a
+  labels: {topology.kubernetes.io/region: us-east1, topology.kubernetes.io/zone: us-east1-b,
+           topology.istio.io/subzone: rack4}
+---
+apiVersion: v1
+kind: Service
+metadata: {name: web, namespace: shop}
+spec:
+  selector: {app: web}
+  ports: [{name: http, port: 80}]
+---
+apiVersion: v1
+kind: Pod
+metadata: {name: labelled, namespace: shop, labels: {app: web, istio-locality: eu.west.r1}}
+spec: {nodeName: node-a, containers: [{name: c}]}
+status: {podIP: 10.0.0.1, phase: Running}
+---
+apiVersion: v1
+kind: Pod
+metadata: {name: scheduled, namespace: shop, labels: {app: web}}
+spec: {nodeName: node-a, containers: [{name: c}]}
+status: {podIP: 10.0.0.2, phase: Running}
+---
+apiVersion: v1
+kind: Pod
+metadata:
+  name: manifest
+  namespace: shop
+  labels: {app: web, topology.kubernetes.io/region: ap, topology.kubernetes.io/zone: ap-1}
+spec: {nodeName: elsewhere, containers: [{name: c}]}
+status: {podIP: 10.0.0.3, phase: Running}
+)");
+  const Service* svc = b.reg.findService("web.shop.svc.cluster.local");
+  ASSERT_NE(svc, nullptr);
+  ASSERT_NE(endpointAt(*svc, "10.0.0.1"), nullptr);
+  EXPECT_EQ(endpointAt(*svc, "10.0.0.1")->locality, "eu/west/r1");
+  EXPECT_EQ(endpointAt(*svc, "10.0.0.2")->locality, "us-east1/us-east1-b/rack4");
+  EXPECT_EQ(endpointAt(*svc, "10.0.0.3")->locality, "ap/ap-1/");
+}
+
+}  // namespace
+}  // namespace meshroute::registry

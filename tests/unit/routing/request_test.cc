@@ -48,6 +48,24 @@ accessLogFile: /dev/stdout
   EXPECT_EQ(m.default_http_retry_policy->attempts, 4);
 }
 
+TEST(MeshConfigReader, LocalityLoadBalancingIsOnUnlessTheMeshSaysOtherwise) {
+  core::Diagnostics diags;
+  MeshConfig defaults = parseMeshConfig("rootNamespace: istio-system\n", "m.yaml", diags);
+  ASSERT_TRUE(defaults.locality_lb_setting.has_value());
+  EXPECT_EQ(defaults.locality_lb_setting->enabled, std::optional<bool>(true));
+  MeshConfig m = parseMeshConfig(R"(
+localityLbSetting:
+  failover: [{from: us-east, to: us-west}]
+)",
+                                 "m.yaml", diags);
+  EXPECT_TRUE(diags.empty());
+  ASSERT_TRUE(m.locality_lb_setting.has_value());
+  ASSERT_EQ(m.locality_lb_setting->failover.size(), 1U);
+  EXPECT_EQ(m.locality_lb_setting->failover[0].to, "us-west");
+  m = parseMeshConfig("localityLbSetting: {enabled: false}\n", "m.yaml", diags);
+  EXPECT_EQ(m.locality_lb_setting->enabled, std::optional<bool>(false));
+}
+
 TEST(MeshConfigReader, ReadsTheIstioConfigMap) {
   core::Diagnostics diags;
   MeshConfig m = parseMeshConfig(R"(

@@ -156,5 +156,46 @@ TEST(UpstreamConnectionPolicy, IstioDefaultsUnlessSet) {
   EXPECT_FALSE(p.isDefault());
 }
 
+TEST(UpstreamConnectionPolicy, TcpKeepaliveInWholeSeconds) {
+  api::ConnectionPoolSettings pool;
+  pool.tcp.emplace();
+  pool.tcp->tcp_keepalive.emplace();
+  pool.tcp->tcp_keepalive->probes = 4;
+  pool.tcp->tcp_keepalive->time = api::Duration{7, 0};
+  pool.tcp->tcp_keepalive->interval = api::Duration{0, 300000000};  // below a second: one
+  const ConnectionPolicy p = compileConnectionPolicy(&pool);
+  EXPECT_TRUE(p.keepalive.enabled);
+  EXPECT_EQ(p.keepalive.probes, 4U);
+  EXPECT_EQ(p.keepalive.time_seconds, 7U);
+  EXPECT_EQ(p.keepalive.interval_seconds, 1U);
+  EXPECT_FALSE(p.isDefault());
+}
+
+TEST(UpstreamCircuitBreaker, RetryBudgetIsAShareOfTheActiveRequestsAboveAFloor) {
+  api::RetryBudget budget;
+  // Istio's defaults: Percent{0.2} (0.2%) and a floor of 3.
+  ConnectionPolicy p = compileConnectionPolicy(nullptr, &budget);
+  EXPECT_DOUBLE_EQ(p.limits.retry_budget_percent, 0.2);
+  EXPECT_EQ(p.limits.min_retry_concurrency, 3U);
+  EXPECT_FALSE(p.isDefault());
+  budget.percent = 25;
+  budget.min_retry_concurrency = 1;
+  p = compileConnectionPolicy(nullptr, &budget);
+  CircuitBreaker b;
+  b.setLimits(p.limits);
+  EXPECT_EQ(b.limit(Resource::kRetries), 1U);  // nothing active: the floor
+  for (int i = 0; i < 10; ++i) ASSERT_TRUE(b.tryAcquire(Resource::kRequests));
+  for (int i = 0; i < 2; ++i) ASSERT_TRUE(b.tryAcquire(Resource::kPending));
+  EXPECT_EQ(b.limit(Resource::kRetries), 3U);  // 25% of 12
+  EXPECT_TRUE(b.tryAcquire(Resource::kRetries));
+  EXPECT_TRUE(b.tryAcquire(Resource::kRetries));
+  EXPECT_TRUE(b.tryAcquire(Resource::kRetries));
+  EXPECT_FALSE(b.tryAcquire(Resource::kRetries));
+  // The budget replaces maxRetries, as in Envoy.
+  p.limits.max_retries = 1;
+  b.setLimits(p.limits);
+  EXPECT_EQ(b.limit(Resource::kRetries), 3U);
+}
+
 }  // namespace
 }  // namespace meshroute::upstream

@@ -126,5 +126,26 @@ TEST(UpstreamOutlier, AnEjectionStartsTheCountersAgain) {
   EXPECT_EQ(recordStatus(h, 503, p), EjectionCause::kConsecutive5xx);
 }
 
+TEST(UpstreamOutlier, HttpErrorCodesReplaceTheFiveHundredsButNotLocalFailures) {
+  api::OutlierDetection od;
+  od.consecutive_5xx_errors = 2;
+  od.outlier_detection_http_error_codes = {503, 429};
+  const OutlierPolicy p = compileOutlierPolicy(od);
+  EXPECT_TRUE(p.isError(429));
+  EXPECT_TRUE(p.isError(503));
+  EXPECT_FALSE(p.isError(500));  // a 5xx the list leaves out is an answer like any other
+  HostOutlierState host;
+  EXPECT_EQ(recordStatus(host, 429, p), EjectionCause::kNone);
+  EXPECT_EQ(recordStatus(host, 500, p), EjectionCause::kNone);  // and starts the count again
+  EXPECT_EQ(recordStatus(host, 429, p), EjectionCause::kNone);
+  EXPECT_EQ(recordStatus(host, 429, p), EjectionCause::kConsecutive5xx);
+  // A connect failure is an error whatever the list says.
+  HostOutlierState other;
+  od.outlier_detection_http_error_codes = {429};
+  const OutlierPolicy q = compileOutlierPolicy(od);
+  EXPECT_EQ(recordLocalFailure(other, false, q), EjectionCause::kNone);
+  EXPECT_EQ(recordLocalFailure(other, false, q), EjectionCause::kConsecutive5xx);
+}
+
 }  // namespace
 }  // namespace meshroute::upstream
