@@ -10,6 +10,7 @@
 #include "upstream/hash_lb.h"
 #include "upstream/locality_policy.h"
 #include "upstream/priority_lb.h"
+#include "upstream/warmup.h"
 
 namespace meshroute::proxy {
 namespace {
@@ -37,7 +38,8 @@ std::unique_ptr<upstream::LoadBalancer> makeBalancer(const ClusterState& c,
                               : hash.minimum_ring_size;
     return std::make_unique<upstream::RingHash>(c.set, hosts, size);
   }
-  return upstream::makeLoadBalancer(policy, c.set, std::move(hosts), choice_count, random);
+  const upstream::Warmup* warmup = c.warmup.policy.enabled() ? &c.warmup : nullptr;
+  return upstream::makeLoadBalancer(policy, c.set, std::move(hosts), choice_count, random, warmup);
 }
 
 std::shared_ptr<ClusterState> build(const routing::DestinationResolution& r,
@@ -138,6 +140,22 @@ std::shared_ptr<ClusterState> build(const routing::DestinationResolution& r,
   if (policy != "ROUND_ROBIN" && policy != "LEAST_REQUEST" && policy != "RANDOM" && !hashing) {
     policy = "ROUND_ROBIN";
   }
+  // Warm-up, while an endpoint is new to the proxy.
+  if (const upstream::WarmupPolicy warm = upstream::compileWarmup(lb); warm.enabled()) {
+    for (const EndpointInfo& e : c->endpoints) {
+      const auto until = e.stats->first_seen + warm.window;
+      if (until > now) {
+        c->warm_until = c->warm_until == std::chrono::steady_clock::time_point::max()
+                            ? until
+                            : std::max(c->warm_until, until);
+      }
+    }
+    if (c->warm_until != std::chrono::steady_clock::time_point::max()) {
+      c->warmup.policy = warm;
+      for (const EndpointInfo& e : c->endpoints)
+        c->warmup.first_seen.push_back(e.stats->first_seen);
+    }
+  }
   if (ctx.proxy != nullptr && ctx.snapshot != nullptr) {
     upstream::LocalityPlacement placement =
         upstream::localityPlacement(r, *ctx.proxy, ctx.snapshot->mesh());
@@ -217,8 +235,10 @@ std::shared_ptr<ClusterState> ClusterCache::get(const ClusterContext& ctx,
     // Outlier detection ejected an endpoint, or one comes back: the state is built again
     // (requests in flight keep the old one).
     const bool stale =
-        c.outlier && (c.stats->health_epoch.load(std::memory_order_acquire) != c.health_epoch ||
-                      std::chrono::steady_clock::now() >= c.next_return);
+        (c.outlier && (c.stats->health_epoch.load(std::memory_order_acquire) != c.health_epoch ||
+                       std::chrono::steady_clock::now() >= c.next_return)) ||
+        (c.warm_until != std::chrono::steady_clock::time_point::max() &&
+         std::chrono::steady_clock::now() >= c.warm_until);
     if (!stale) return it->second;
     clusters_.erase(it);
   }

@@ -74,6 +74,10 @@ struct ClusterState {
   std::optional<upstream::OutlierPolicy> outlier;
   uint64_t health_epoch = 0;
   std::chrono::steady_clock::time_point next_return = std::chrono::steady_clock::time_point::max();
+  // loadBalancer.warmup: the endpoints' warm-up, while one of them is in it; the state is built
+  // again when the last one ends (`warm_until`), so that balancing is plain again after.
+  upstream::Warmup warmup;
+  std::chrono::steady_clock::time_point warm_until = std::chrono::steady_clock::time_point::max();
   // Metric labels of the destination service.
   std::string service_host = "unknown";
   std::string service_name = "unknown";

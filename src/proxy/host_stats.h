@@ -24,6 +24,8 @@ struct HostStats {
   std::atomic<uint64_t> rq_error{0};  // 5xx answers, from the upstream or for it
   std::atomic<uint64_t> cx_connect_fail{0};
   upstream::HostOutlierState outlier;  // outlierDetection: errors in a row, ejection
+  // When the proxy first routed to the endpoint: warm-up ramps its share from here.
+  const std::chrono::steady_clock::time_point first_seen = std::chrono::steady_clock::now();
 };
 
 // Per-cluster counters behind the router's policies (Envoy's cluster stats of the same names).

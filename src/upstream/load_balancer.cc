@@ -65,17 +65,22 @@ class Edf {
 
 class RoundRobin final : public LoadBalancer {
  public:
-  RoundRobin(const EndpointSet& set, std::vector<uint32_t> candidates, core::Random& random)
-      : set_(set), candidates_(std::move(candidates)) {
+  RoundRobin(const EndpointSet& set, std::vector<uint32_t> candidates, core::Random& random,
+             const Warmup* warmup)
+      : set_(set), candidates_(std::move(candidates)), warmup_(warmup) {
     // A random start, as Envoy does, so that workers and restarts don't all begin with the
     // same endpoint.
     next_ = candidates_.empty() ? 0 : random.below(candidates_.size());
-    if (!set.equalWeights()) edf_.reset(candidates_, set, random.uniform01());
+    weighted_ = !set.equalWeights() || warmup_ != nullptr;
+    if (weighted_) edf_.reset(candidates_, set, random.uniform01());
   }
   int pick(core::Random& /*random*/, const PickContext& /*context*/) override {
     if (candidates_.empty()) return -1;
-    if (!set_.equalWeights()) {
-      return static_cast<int>(edf_.pick([&](uint32_t h) { return set_.host(h).weight; }));
+    if (weighted_) {
+      return static_cast<int>(edf_.pick([&](uint32_t h) {
+        const double w = set_.host(h).weight;
+        return warmup_ != nullptr ? w * warmup_->factor(h) : w;
+      }));
     }
     const uint32_t h = candidates_[next_ % candidates_.size()];
     ++next_;
@@ -85,6 +90,8 @@ class RoundRobin final : public LoadBalancer {
  private:
   const EndpointSet& set_;
   std::vector<uint32_t> candidates_;
+  const Warmup* warmup_;
+  bool weighted_ = false;  // EDF by weight (and warm-up) instead of taking turns
   uint64_t next_ = 0;
   Edf edf_;
 };
@@ -92,18 +99,21 @@ class RoundRobin final : public LoadBalancer {
 class LeastRequest final : public LoadBalancer {
  public:
   LeastRequest(const EndpointSet& set, std::vector<uint32_t> candidates, uint32_t choice_count,
-               core::Random& random)
+               core::Random& random, const Warmup* warmup)
       : set_(set),
         candidates_(std::move(candidates)),
-        choices_(std::max<uint32_t>(choice_count, 1)) {
-    if (!set.equalWeights()) edf_.reset(candidates_, set, random.uniform01());
+        choices_(std::max<uint32_t>(choice_count, 1)),
+        warmup_(warmup),
+        weighted_(!set.equalWeights() || warmup != nullptr) {
+    if (weighted_) edf_.reset(candidates_, set, random.uniform01());
   }
   int pick(core::Random& random, const PickContext& /*context*/) override {
     if (candidates_.empty()) return -1;
-    if (!set_.equalWeights()) {
+    if (weighted_) {
       // Weight divided by (active + 1): busy hosts get proportionally fewer new requests.
       return static_cast<int>(edf_.pick([&](uint32_t h) {
-        return static_cast<double>(set_.host(h).weight) / (set_.active(h) + 1.0);
+        const double w = set_.host(h).weight * (warmup_ != nullptr ? warmup_->factor(h) : 1.0);
+        return w / (set_.active(h) + 1.0);
       }));
     }
     uint32_t best = candidates_[random.below(candidates_.size())];
@@ -118,6 +128,8 @@ class LeastRequest final : public LoadBalancer {
   const EndpointSet& set_;
   std::vector<uint32_t> candidates_;
   uint32_t choices_;
+  const Warmup* warmup_;
+  bool weighted_ = false;
   Edf edf_;
 };
 
@@ -142,12 +154,14 @@ std::unique_ptr<LoadBalancer> makeLoadBalancer(std::string_view policy, const En
 
 std::unique_ptr<LoadBalancer> makeLoadBalancer(std::string_view policy, const EndpointSet& set,
                                                std::vector<uint32_t> candidates,
-                                               uint32_t choice_count, core::Random& seed_source) {
+                                               uint32_t choice_count, core::Random& seed_source,
+                                               const Warmup* warmup) {
   if (policy == "LEAST_REQUEST") {
-    return std::make_unique<LeastRequest>(set, std::move(candidates), choice_count, seed_source);
+    return std::make_unique<LeastRequest>(set, std::move(candidates), choice_count, seed_source,
+                                          warmup);
   }
   if (policy == "RANDOM") return std::make_unique<Random>(std::move(candidates));
-  return std::make_unique<RoundRobin>(set, std::move(candidates), seed_source);
+  return std::make_unique<RoundRobin>(set, std::move(candidates), seed_source, warmup);
 }
 
 }  // namespace meshroute::upstream

@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "core/random.h"
+#include "upstream/warmup.h"
 
 namespace meshroute::upstream {
 
@@ -74,8 +75,11 @@ std::vector<uint32_t> candidatesOf(const EndpointSet& set);
 std::unique_ptr<LoadBalancer> makeLoadBalancer(std::string_view policy, const EndpointSet& set,
                                                uint32_t choice_count, core::Random& seed_source);
 // The same over `candidates` only (indices into `set`): one group of a locality-aware cluster.
+// `warmup` (ROUND_ROBIN and LEAST_REQUEST; null: none, else it must outlive the balancer)
+// scales each endpoint's weight by its warm-up factor at every pick.
 std::unique_ptr<LoadBalancer> makeLoadBalancer(std::string_view policy, const EndpointSet& set,
                                                std::vector<uint32_t> candidates,
-                                               uint32_t choice_count, core::Random& seed_source);
+                                               uint32_t choice_count, core::Random& seed_source,
+                                               const Warmup* warmup = nullptr);
 
 }  // namespace meshroute::upstream

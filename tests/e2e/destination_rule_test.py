@@ -8,7 +8,8 @@ and maxRequestsPerConnection; outlierDetection (a failing endpoint ejected, traf
 the other, the endpoint back after baseEjectionTime); localityLbSetting (Istio's "Locality
 failover" and "Locality weighted distribution" tasks, the proxy's locality from --locality);
 connectionPool.tcp.tcpKeepalive (the keepalive timer of the upstream socket, read from
-/proc/net/tcp); retryBudget (concurrent failing requests' retries refused beyond the budget).
+/proc/net/tcp); retryBudget (concurrent failing requests' retries refused beyond the budget);
+loadBalancer.warmup (an endpoint added by a reload ramps up).
 
 Every request here opens its own connection, so that the two workers both serve each key:
 stickiness must hold across workers, not just on one connection. Statistical assertions state
@@ -501,6 +502,64 @@ class TcpKeepaliveTest(unittest.TestCase):
         self.assertEqual(kept[0][0], 2, kept)
         self.assertLessEqual(kept[0][1], 7 * os.sysconf("SC_CLK_TCK"), kept)
         self.assertEqual([kind for kind, _ in proc_net_tcp_timers(self.plain.port)], [0])
+
+
+class WarmupTest(unittest.TestCase):
+    """loadBalancer.warmup: an endpoint added by a reload takes a small share of the traffic
+    until it has warmed up. Aggression 0.2 keeps the new endpoint near its 5% floor for most of
+    the 4 s window (factor max(0.05, (t/4)^5))."""
+    RULE = ("{loadBalancer: {simple: ROUND_ROBIN, warmup: {duration: 4s, minimumPercent: 5, "
+            "aggression: 0.2}}}")
+
+    @classmethod
+    def setUpClass(cls):
+        cls.dir = harness.TempDir()
+        cls.old = harness.Echo(BINARY, "old", "v1")
+        cls.new = harness.Echo(BINARY, "new", "v1")
+        cls.write(["old"])
+        cls.proxy = harness.Proxy(BINARY, [cls.dir.path], ["--workers", "2"])
+
+    @classmethod
+    def write(cls, names):
+        backends = {"old": cls.old, "new": cls.new}
+        cls.dir.write("mesh.yaml", "---\n".join([
+            harness.service_yaml("warm", 9080, [("v1", backends[n].port) for n in names]),
+            harness.destination_rule_yaml("warm", cls.RULE)]))
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.proxy.stop()
+        cls.old.stop()
+        cls.new.stop()
+        cls.dir.cleanup()
+
+    def warmup_percent(self, echo):
+        text = self.proxy.admin_get("/clusters")[1]
+        m = re.search(rf"outbound\|9080\|\|warm\.default\.svc\.cluster\.local::127\.0\.0\.1:"
+                      rf"{echo.port}::warmup_percent::(\d+)", text)
+        return int(m.group(1)) if m else None
+
+    def test_an_added_endpoint_ramps_up(self):
+        status, _, _ = self.proxy.request("/", host=host("warm"))
+        self.assertEqual(status, 200)
+        # The first endpoint warms up (its window starts with the first request)...
+        harness.wait_until(lambda: self.warmup_percent(self.old) == 100, "the old endpoint warm")
+        version = self.proxy.config_version()
+        self.write(["old", "new"])
+        harness.wait_until(lambda: self.proxy.config_version() > version, "the reload")
+        # ...and the endpoint the reload adds starts near its floor.
+        seen = [self.proxy.request("/", host=host("warm"))[1].get("x-echo-name")
+                for _ in range(100)]
+        self.assertLess(seen.count("new"), 25, seen.count("new"))
+        self.assertEqual(set(seen) - {"old", "new"}, set())
+        percent = self.warmup_percent(self.new)
+        self.assertIsNotNone(percent)
+        self.assertLess(percent, 100)
+        # Once warm, the two share the traffic evenly (round robin).
+        harness.wait_until(lambda: self.warmup_percent(self.new) == 100, "the new endpoint warm")
+        seen = [self.proxy.request("/", host=host("warm"))[1].get("x-echo-name")
+                for _ in range(40)]
+        self.assertGreaterEqual(seen.count("new"), 12, seen)
 
 
 if __name__ == "__main__":
