@@ -36,6 +36,9 @@ ProxyWorker::ProxyWorker(size_t index, SharedState& shared)
 ProxyWorker::~ProxyWorker() {
   stop();
   join();
+  // Connections still open past the drain time die with their coroutines here, not when the
+  // loop is destroyed after the buffers, streams and sets their destructors give back to.
+  loop_.abandonPending();
 }
 
 void ProxyWorker::start(asio::ip::tcp::acceptor acceptor) {

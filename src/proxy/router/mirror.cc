@@ -14,6 +14,7 @@
 #include "proxy/downstream/downstream_stream.h"
 #include "proxy/filters/header_ops.h"
 #include "proxy/worker.h"
+#include "upstream/circuit_breaker.h"
 
 namespace meshroute::proxy {
 
@@ -23,8 +24,11 @@ using asio::use_awaitable;
 
 namespace {
 
+// `request` and `connection`: the copy's hold on its cluster's circuit breaker (empty when the
+// cluster sets no limits), released when the copy is done.
 awaitable<void> runMirror(ProxyWorker& worker, std::shared_ptr<ClusterState> cluster,
-                          MirrorRequest req, int endpoint) {
+                          MirrorRequest req, int endpoint, upstream::BreakerHold request,
+                          upstream::BreakerHold connection) {
   const EndpointInfo& ep = cluster->endpoints[static_cast<size_t>(endpoint)];
   std::shared_ptr<Transport> transport = worker.transports().create(worker.context());
   Transport& conn = *transport;
@@ -52,6 +56,7 @@ awaitable<void> runMirror(ProxyWorker& worker, std::shared_ptr<ClusterState> clu
     target = *results.begin();
   }
   bool ok = co_await conn.connect(target);
+  if (ok) conn.setKeepalive(cluster->connection_policy.keepalive);
   if (ok) {
     RequestHead framing;
     framing.method = req.method;
@@ -70,6 +75,8 @@ awaitable<void> runMirror(ProxyWorker& worker, std::shared_ptr<ClusterState> clu
   }
   deadline.cancel();
   conn.close();
+  connection.reset();
+  request.reset();
 }
 
 }  // namespace
@@ -82,13 +89,31 @@ void sendMirror(ProxyWorker& worker, std::shared_ptr<ClusterState> cluster, Mirr
   }
   const int endpoint = cluster->pick(worker.random());
   if (endpoint < 0) return;
+  // The copy is a request on its cluster like any other: its connectionPool limits count it
+  // (Envoy's shadow requests go through the cluster's pool). A copy never waits: with no
+  // request slot or connection free, it is dropped and counted as the overflow it is.
+  upstream::BreakerHold request_slot;
+  upstream::BreakerHold connection_slot;
+  if (cluster->breaker != nullptr) {
+    if (!cluster->breaker->tryAcquire(upstream::Resource::kRequests)) {
+      cluster->stats->upstream_rq_pending_overflow.fetch_add(1, std::memory_order_relaxed);
+      return;
+    }
+    request_slot = upstream::BreakerHold(cluster->breaker, upstream::Resource::kRequests);
+    if (!cluster->breaker->tryAcquire(upstream::Resource::kConnections)) {
+      cluster->stats->upstream_cx_overflow.fetch_add(1, std::memory_order_relaxed);
+      return;
+    }
+    connection_slot = upstream::BreakerHold(cluster->breaker, upstream::Resource::kConnections);
+  }
   if (cluster->stats != nullptr) {
     cluster->stats->upstream_rq_mirrored.fetch_add(1, std::memory_order_relaxed);
   }
   worker.mirrorStarted();
   ProxyWorker* w = &worker;
   asio::co_spawn(worker.context(),
-                 runMirror(worker, std::move(cluster), std::move(request), endpoint),
+                 runMirror(worker, std::move(cluster), std::move(request), endpoint,
+                           std::move(request_slot), std::move(connection_slot)),
                  [w](const std::exception_ptr& e) {
                    w->mirrorEnded();
                    if (e) w->logInternalError("mirror", e);
