@@ -9,7 +9,8 @@ find_package(Boost 1.74 REQUIRED)  # Asio (header-only): the per-worker event lo
 # so most frames went back to malloc. Every translation unit must agree on this value.
 add_compile_definitions(BOOST_ASIO_RECYCLING_ALLOCATOR_CACHE_SIZE=16)
 find_package(Threads REQUIRED)
-find_package(OpenSSL REQUIRED)  # X.509 parsing for the gateway credential analyzer
+find_package(OpenSSL REQUIRED)  # X.509 for the credential analyzer; TLS origination
+pkg_check_modules(CARES REQUIRED IMPORTED_TARGET libcares)  # DNS endpoints (ServiceEntry DNS)
 pkg_check_modules(RE2 REQUIRED IMPORTED_TARGET re2)
 pkg_check_modules(YAML REQUIRED IMPORTED_TARGET yaml-0.1)
 if(NOT TARGET re2::re2)

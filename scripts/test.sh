@@ -19,7 +19,7 @@ echo "== ThreadSanitizer: the parts threads share, and the proxy end to end"
 bash scripts/build.sh tsan
 export TSAN_OPTIONS="halt_on_error=1:exitcode=66:second_deadlock_stack=1"
 build/tsan/tests/thread_tests --gtest_brief=1
-for t in proxy_test policy_test reload_test destination_rule_test; do
+for t in proxy_test policy_test reload_test destination_rule_test tls_origination_test dns_test; do
   python3 "tests/e2e/$t.py" build/tsan/meshroute
 done
 

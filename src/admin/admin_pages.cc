@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include <cmath>
+#include <deque>
 #include <fstream>
 #include <map>
 #include <nlohmann/json.hpp>
@@ -16,6 +17,7 @@
 #include "api/encode.h"
 #include "registry/registry.h"
 #include "upstream/connection_policy.h"
+#include "upstream/dns_endpoints.h"
 #include "upstream/locality_policy.h"
 #include "upstream/warmup.h"
 
@@ -168,6 +170,12 @@ std::string clustersPage(proxy::ProxyServer& server, bool as_json) {
     std::string lb = r.policy.load_balancer.empty() ? "LEAST_REQUEST" : r.policy.load_balancer;
     fmt::format_to(std::back_inserter(text), "{}::lb_policy::{}\n", r.cluster, lb);
     json c = {{"name", r.cluster}, {"lb_policy", lb}, {"host_statuses", json::array()}};
+    // meshroute's addition: the DestinationRule's TLS mode (SIMPLE and MUTUAL are originated).
+    if (r.policy.policy && r.policy.policy->tls && !r.policy.policy->tls->mode.empty()) {
+      const std::string& mode = r.policy.policy->tls->mode;
+      fmt::format_to(std::back_inserter(text), "{}::tls_mode::{}\n", r.cluster, mode);
+      c["tls_mode"] = mode;
+    }
     json cstats = json::object();
     hosts.cluster(r.cluster).forEach([&](std::string_view name, uint64_t value) {
       fmt::format_to(std::back_inserter(text), "{}::{}::{}\n", r.cluster, name, value);
@@ -200,13 +208,29 @@ std::string clustersPage(proxy::ProxyServer& server, bool as_json) {
           {"budget_percent", {{"value", limits.retry_budget_percent}}},
           {"min_retry_concurrency", limits.min_retry_concurrency}};
     }
+    // DNS endpoints as the workers see them: the addresses their names resolve to now.
+    std::deque<registry::Endpoint> resolved_storage;
+    std::optional<routing::DestinationResolution> resolved;
+    if (const runtime::DnsResolver* dns = server.shared().dns;
+        dns != nullptr && upstream::usesDns(r)) {
+      const auto answers = dns->snapshot();
+      resolved = upstream::expandDnsEndpoints(
+          r,
+          [&](const std::string& name) -> const std::vector<std::string>* {
+            const runtime::DnsAnswer* a = answers->find(name);
+            return a == nullptr ? nullptr : &a->addresses;
+          },
+          resolved_storage);
+    }
+    const std::vector<const registry::Endpoint*>& endpoints =
+        resolved ? resolved->endpoints : r.endpoints;
     const upstream::LocalityPlacement placement =
-        upstream::localityPlacement(r, proxy, gen->snapshot->mesh());
+        upstream::localityPlacement(resolved ? *resolved : r, proxy, gen->snapshot->mesh());
     const upstream::WarmupPolicy warmup = upstream::compileWarmup(
         r.policy.policy && r.policy.policy->load_balancer ? &*r.policy.policy->load_balancer
                                                           : nullptr);
     size_t index = 0;
-    for (const registry::Endpoint* e : r.endpoints) {
+    for (const registry::Endpoint* e : endpoints) {
       if (e == nullptr || e->address.empty()) continue;
       const size_t i = index++;
       const uint32_t priority = placement.active ? placement.priority[i] : 0;
@@ -231,6 +255,10 @@ std::string clustersPage(proxy::ProxyServer& server, bool as_json) {
                      "{0}::{1}::priority::{11}\n",
                      r.cluster, key, active, total, errors, fails, e->weight, health,
                      locality.region, locality.zone, locality.subzone, priority);
+      if (!e->hostname.empty()) {  // Envoy's hostname line of a DNS cluster's host
+        fmt::format_to(std::back_inserter(text), "{}::{}::hostname::{}\n", r.cluster, key,
+                       e->hostname);
+      }
       // loadBalancer.warmup: the share of its weight the endpoint has now (100 once warm; not
       // seen yet: 0). Not an Envoy line: Envoy shows no slow-start state.
       int warm_percent = -1;
@@ -245,6 +273,7 @@ std::string clustersPage(proxy::ProxyServer& server, bool as_json) {
                        warm_percent);
       }
       c["host_statuses"].push_back({{"address", key},
+                                    {"hostname", e->hostname},
                                     {"weight", e->weight},
                                     {"health", e->healthy ? "HEALTHY" : "UNHEALTHY"},
                                     {"failed_outlier_check", ejected},

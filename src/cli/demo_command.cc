@@ -145,11 +145,13 @@ std::optional<Reply> httpGet(const runtime::Address& to, const std::string& host
   return result;
 }
 
-bool waitReady(const runtime::Address& admin, std::chrono::seconds limit) {
+// Polls `path` on `server` until it answers 200, at most `limit`.
+bool waitReady(const runtime::Address& server, std::chrono::seconds limit,
+               const std::string& path = "/ready") {
   auto end = std::chrono::steady_clock::now() + limit;
   auto delay = std::chrono::milliseconds(10);
   while (std::chrono::steady_clock::now() < end) {
-    auto r = httpGet(admin, admin.str(), "/ready");
+    auto r = httpGet(server, server.str(), path);
     if (r && r->status == 200) return true;
     // Polling back-off while another process starts; bounded by `limit`.
     std::this_thread::sleep_for(delay);
@@ -281,11 +283,17 @@ int run(const Options& o) {
       spawn({"meshroute", "run", "-f", dir.string(), "--listen", o.listen, "--admin", o.admin},
             (dir / "access.log").string(), (dir / "proxy.log").string()));
   int rc = 0;
-  if (!waitReady(*admin_addr, std::chrono::seconds(15))) {
+  // The proxy's readiness says nothing of the backends': every one must answer before the
+  // tour's first request, or it meets a connection refused.
+  bool backends_up = true;
+  for (const auto& b : kBackends) {
+    backends_up =
+        backends_up && waitReady(*runtime::parseAddress(b.listen), std::chrono::seconds(15), "/");
+  }
+  if (!backends_up || !waitReady(*admin_addr, std::chrono::seconds(15))) {
     std::cerr << fmt::format(
-        "meshroute demo: the proxy did not become ready on {} (ports 19081-19084, {} and {} must "
-        "be "
-        "free); its log:\n",
+        "meshroute demo: the proxy (admin {}) or its backends did not become ready (ports "
+        "19081-19084, {} and {} must be free); the logs:\n",
         o.admin, o.listen, o.admin);
     std::system(fmt::format("cat {}/proxy.log {}/*.err 1>&2", dir.string(), dir.string()).c_str());
     rc = 1;

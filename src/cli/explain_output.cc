@@ -412,6 +412,7 @@ nlohmann::json explainJson(const ExplainInput& in) {
           ? nlohmann::json(api::formatDuration(*route.retries.per_try_timeout))
           : nlohmann::json();
   retries["default"] = route.retries.is_default;
+  retries["retry_remote_localities"] = route.retries.retry_remote_localities;
   retries["budget"] = retryBudget(route);
   policy["retries"] = std::move(retries);
   if (!route.rewritten_path.empty()) policy["rewrite_path"] = route.rewritten_path;

@@ -21,6 +21,8 @@ struct Options {
   std::string ns = "default";
   std::string labels;
   std::string locality;
+  std::string secrets_dir;
+  std::string dns_servers;
   std::string workload;
   std::string listen = "127.0.0.1:15001";
   std::string admin = "127.0.0.1:15000";
@@ -63,6 +65,8 @@ int run(const Options& o) {
     }
     s.proxy.locality = o.locality;
   }
+  s.secrets_dir = o.secrets_dir;
+  s.dns_servers = o.dns_servers;
   s.workload_name = !o.workload.empty()           ? o.workload
                     : s.proxy.labels.count("app") ? s.proxy.labels["app"]
                                                   : "unknown";
@@ -149,6 +153,12 @@ void addRunCommand(CLI::App& app, int& exit_code) {
   cmd->add_option("--labels", o->labels, "the proxy workload's labels, k=v[,k=v...]");
   cmd->add_option("--locality", o->locality,
                   "the proxy's locality REGION/ZONE/SUBZONE (locality load balancing)");
+  cmd->add_option("--secrets-dir", o->secrets_dir,
+                  "Kubernetes TLS secrets for DestinationRule tls.credentialName, as\n"
+                  "DIR/NAMESPACE/NAME/{tls.crt,tls.key,ca.crt} (watched)");
+  cmd->add_option("--dns-server", o->dns_servers,
+                  "DNS servers for ServiceEntry DNS endpoints, IP[:PORT][,...] (default: the\n"
+                  "system's, from /etc/resolv.conf)");
   cmd->add_option("--workload", o->workload, "workload name for metrics (default: the app label)");
   cmd->add_option("--listen", o->listen, "outbound listener HOST:PORT")->capture_default_str();
   cmd->add_option("--admin", o->admin, "admin API HOST:PORT")->capture_default_str();

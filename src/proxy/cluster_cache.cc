@@ -4,9 +4,12 @@
 
 #include <array>
 #include <charconv>
+#include <deque>
 #include <optional>
 
+#include "api/model/service_entry.h"
 #include "registry/registry.h"
+#include "upstream/dns_endpoints.h"
 #include "upstream/hash_lb.h"
 #include "upstream/locality_policy.h"
 #include "upstream/priority_lb.h"
@@ -40,6 +43,54 @@ std::unique_ptr<upstream::LoadBalancer> makeBalancer(const ClusterState& c,
   }
   const upstream::Warmup* warmup = c.warmup.policy.enabled() ? &c.warmup : nullptr;
   return upstream::makeLoadBalancer(policy, c.set, std::move(hosts), choice_count, random, warmup);
+}
+
+// DestinationRule tls: the cluster's origination, with its context from the generation's table.
+void applyTls(ClusterState& c, const routing::DestinationResolution& r, const ClusterContext& ctx) {
+  if (!r.policy.policy || !r.policy.policy->tls || ctx.tls == nullptr) return;
+  upstream::TlsScope scope = ctx.tls->scope();
+  if (const auto* dr =
+          r.destination_rule ? r.destination_rule->as<api::DestinationRule>() : nullptr) {
+    scope.rule_has_selector = dr->workload_selector.has_value();
+  }
+  if (r.service != nullptr && r.service->source != nullptr) {
+    if (const auto* se = r.service->source->as<api::ServiceEntry>()) {
+      scope.service_alt_names = se->subject_alt_names;
+    }
+  }
+  c.tls_origination = upstream::compileTlsOrigination(*r.policy.policy->tls, scope);
+  if (!c.tls_origination.originates()) return;
+  if (!c.tls_origination.error.empty()) {
+    c.tls_error = c.tls_origination.error;
+  } else if (const runtime::TlsContextEntry* e = ctx.tls->find(c.tls_origination.files)) {
+    c.tls = e->context;
+    c.tls_error = e->error;
+  } else {
+    c.tls_error = "no TLS context was loaded for this rule";  // a bug if ever seen
+  }
+}
+
+std::shared_ptr<ClusterState> build(const routing::DestinationResolution& r,
+                                    const std::string& host, const ClusterContext& ctx);
+
+// A cluster with DNS endpoints is built from the resolver's answers of this moment.
+std::shared_ptr<ClusterState> buildResolved(const routing::DestinationResolution& r,
+                                            const std::string& host, const ClusterContext& ctx) {
+  if (ctx.dns == nullptr || !upstream::usesDns(r)) return build(r, host, ctx);
+  const uint64_t epoch = ctx.dns->epoch();  // before the answers: a later change rebuilds
+  const std::shared_ptr<const runtime::DnsAnswers> answers = ctx.dns->snapshot();
+  std::deque<registry::Endpoint> storage;
+  const routing::DestinationResolution expanded = upstream::expandDnsEndpoints(
+      r,
+      [&](const std::string& name) -> const std::vector<std::string>* {
+        const runtime::DnsAnswer* a = answers->find(name);
+        return a == nullptr ? nullptr : &a->addresses;
+      },
+      storage);
+  auto c = build(expanded, host, ctx);
+  c->uses_dns = true;
+  c->dns_epoch = epoch;
+  return c;
 }
 
 std::shared_ptr<ClusterState> build(const routing::DestinationResolution& r,
@@ -79,7 +130,9 @@ std::shared_ptr<ClusterState> build(const routing::DestinationResolution& r,
     c->stats->breaker.setLimits(c->connection_policy.limits);
     if (!c->connection_policy.limits.unlimited()) c->breaker = &c->stats->breaker;
   }
-  const bool own_pool = !c->connection_policy.isDefault() && !r.cluster.empty();
+  applyTls(*c, r, ctx);
+  const bool own_pool =
+      (!c->connection_policy.isDefault() || c->originatesTls()) && !r.cluster.empty();
   if (r.policy.policy && r.policy.policy->outlier_detection && c->stats != nullptr) {
     c->outlier = upstream::compileOutlierPolicy(*r.policy.policy->outlier_detection);
     c->health_epoch = c->stats->health_epoch.load(std::memory_order_acquire);
@@ -95,7 +148,11 @@ std::shared_ptr<ClusterState> build(const routing::DestinationResolution& r,
     info.port =
         static_cast<uint16_t>(port != e->ports.end() && port->second ? port->second : r.port);
     info.key = fmt::format("{}:{}", info.host, info.port);
-    info.pool_key = own_pool ? r.cluster + "|" + info.key : info.key;
+    // TLS: connections made from another generation's context (an older certificate) are
+    // never taken for this one.
+    info.pool_key = !own_pool ? info.key
+                    : c->tls  ? fmt::format("{}|tls{}|{}", r.cluster, c->tls->id(), info.key)
+                              : r.cluster + "|" + info.key;
     info.stats = &stats.get(r.cluster, info.key);
     if (e->workload != nullptr) {
       info.workload = e->workload->name;
@@ -169,6 +226,21 @@ std::shared_ptr<ClusterState> build(const routing::DestinationResolution& r,
         groups.push_back({g.share, makeBalancer(*c, policy, lb, g.hosts, random)});
       }
       c->lb = std::make_unique<upstream::PriorityBalancer>(std::move(groups));
+      c->endpoint_priority = placement.priority;
+      std::optional<api::LoadBalancerSettings> lb_copy;
+      if (lb != nullptr) lb_copy = *lb;
+      c->balancer_excluding =
+          [state = c.get(), placement, localities, healthy, policy, lb_copy,
+           &random](uint64_t excluded) -> std::unique_ptr<upstream::LoadBalancer> {
+        const upstream::LoadPlan p = upstream::planLoad(placement, localities, healthy, excluded);
+        if (p.exhausted) return nullptr;
+        std::vector<upstream::PriorityBalancer::Group> gs;
+        for (const upstream::LoadGroup& g : p.groups) {
+          gs.push_back({g.share, makeBalancer(*state, policy, lb_copy ? &*lb_copy : nullptr,
+                                              g.hosts, random)});
+        }
+        return std::make_unique<upstream::PriorityBalancer>(std::move(gs));
+      };
       return c;
     }
   }
@@ -222,6 +294,17 @@ int ClusterState::pick(core::Random& random, const upstream::PickContext& contex
   return lb->pick(random, context);
 }
 
+int ClusterState::pickExcluding(core::Random& random, const upstream::PickContext& context,
+                                uint64_t excluded) const {
+  if (excluded == 0 || !balancer_excluding) return pick(random, context);
+  auto it = balancers_excluding.find(excluded);
+  if (it == balancers_excluding.end()) {
+    it = balancers_excluding.emplace(excluded, balancer_excluding(excluded)).first;
+  }
+  if (!it->second) return kNoPriorityLeft;
+  return it->second->pick(random, context);
+}
+
 std::shared_ptr<ClusterState> ClusterCache::get(const ClusterContext& ctx,
                                                 const routing::RoutedDestination& dest) {
   if (ctx.version != version_) {
@@ -238,7 +321,8 @@ std::shared_ptr<ClusterState> ClusterCache::get(const ClusterContext& ctx,
         (c.outlier && (c.stats->health_epoch.load(std::memory_order_acquire) != c.health_epoch ||
                        std::chrono::steady_clock::now() >= c.next_return)) ||
         (c.warm_until != std::chrono::steady_clock::time_point::max() &&
-         std::chrono::steady_clock::now() >= c.warm_until);
+         std::chrono::steady_clock::now() >= c.warm_until) ||
+        (c.uses_dns && ctx.dns != nullptr && ctx.dns->epoch() != c.dns_epoch);
     if (!stale) return it->second;
     clusters_.erase(it);
   }
@@ -251,9 +335,9 @@ std::shared_ptr<ClusterState> ClusterCache::get(const ClusterContext& ctx,
     routing::DestinationResolution r =
         ctx.snapshot->destinations().resolve(*ctx.proxy, parts->host, parts->subset, parts->port);
     if (r.cluster.empty()) r.cluster = name;
-    c = build(r, parts->host, ctx);
+    c = buildResolved(r, parts->host, ctx);
   } else {
-    c = build(dest.resolution, dest.host, ctx);
+    c = buildResolved(dest.resolution, dest.host, ctx);
   }
   clusters_.emplace(name, c);
   return c;

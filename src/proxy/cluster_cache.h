@@ -6,6 +6,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -16,19 +17,24 @@
 #include "proxy/host_stats.h"
 #include "routing/decision.h"
 #include "routing/snapshot.h"
+#include "runtime/dns_resolver.h"
+#include "runtime/tls_contexts.h"
 #include "stats/metrics.h"
 #include "upstream/connection_policy.h"
 #include "upstream/hash_policy.h"
 #include "upstream/load_balancer.h"
 #include "upstream/outlier.h"
+#include "upstream/tls_policy.h"
 
 namespace meshroute::proxy {
 
 struct EndpointInfo {
   std::string host;  // IP address or DNS name
   uint16_t port = 0;
-  std::string key;       // "host:port"
-  std::string pool_key;  // the connection pool's key: `key`, or "cluster|key" (connectionPool)
+  std::string key;  // "host:port"
+  // The connection pool's key: `key`, or "cluster|key" for a cluster with a connectionPool or
+  // TLS of its own (auto SNI adds "|sni" per request: connections differ by SNI).
+  std::string pool_key;
   // For metrics: the workload behind the endpoint.
   std::string workload = "unknown";
   std::string workload_ns = "unknown";
@@ -78,6 +84,17 @@ struct ClusterState {
   // again when the last one ends (`warm_until`), so that balancing is plain again after.
   upstream::Warmup warmup;
   std::chrono::steady_clock::time_point warm_until = std::chrono::steady_clock::time_point::max();
+  // ServiceEntry DNS endpoints: the resolver's epoch the endpoints were resolved in; the state
+  // is built again when it moves.
+  bool uses_dns = false;
+  uint64_t dns_epoch = 0;
+  // DestinationRule tls SIMPLE or MUTUAL: what connections are made from (a context loaded
+  // with the configuration), the SNI and names they send and check. `tls_error` when TLS is
+  // asked for and cannot be had: connections fail with it (503 UF), never go in plaintext.
+  upstream::TlsOrigination tls_origination;
+  std::shared_ptr<const runtime::TlsClientContext> tls;
+  std::string tls_error;
+  [[nodiscard]] bool originatesTls() const { return tls_origination.originates(); }
   // Metric labels of the destination service.
   std::string service_host = "unknown";
   std::string service_name = "unknown";
@@ -95,8 +112,19 @@ struct ClusterState {
   };
   mutable std::vector<SeriesSlot> series_cache;
 
+  // Locality-aware clusters: each endpoint's priority, and (retryRemoteLocalities) the
+  // balancer of the load that excludes some priorities, made the first time a retry needs it.
+  std::vector<uint32_t> endpoint_priority;
+  std::function<std::unique_ptr<upstream::LoadBalancer>(uint64_t excluded)> balancer_excluding;
+  mutable std::unordered_map<uint64_t, std::unique_ptr<upstream::LoadBalancer>> balancers_excluding;
+
   // Index into `endpoints` of the picked endpoint; -1 when none is available.
   int pick(core::Random& random, const upstream::PickContext& context = {}) const;
+  // The same with priorities `excluded` (bit p) given no load; kNoPriorityLeft when the others
+  // have no healthy endpoint.
+  static constexpr int kNoPriorityLeft = -2;
+  int pickExcluding(core::Random& random, const upstream::PickContext& context,
+                    uint64_t excluded) const;
 };
 
 // What building a cluster's state needs: the generation it belongs to and the proxy it is for.
@@ -107,6 +135,10 @@ struct ClusterContext {
   std::chrono::milliseconds connect_timeout{10000};  // unless the DestinationRule sets one
   HostStatsTable* stats = nullptr;
   core::Random* random = nullptr;
+  // The generation's TLS contexts (null: none loaded) and the DNS answers (null: names are
+  // resolved per connection).
+  const runtime::TlsContextTable* tls = nullptr;
+  const runtime::DnsResolver* dns = nullptr;
 };
 
 class ClusterCache {

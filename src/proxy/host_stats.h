@@ -42,6 +42,12 @@ struct ClusterStats {
   // slot (503 UO), a connection not opened at the limit (the request waited instead).
   std::atomic<uint64_t> upstream_rq_pending_overflow{0};
   std::atomic<uint64_t> upstream_cx_overflow{0};
+  // TLS origination (Envoy's ssl.* counters): handshakes done, and failed ones, of which those
+  // the certificate check refused (its chain, or none of the names asked for).
+  std::atomic<uint64_t> ssl_handshake{0};
+  std::atomic<uint64_t> ssl_connection_error{0};
+  std::atomic<uint64_t> ssl_fail_verify_error{0};
+  std::atomic<uint64_t> ssl_fail_verify_san{0};
   // The cluster's connectionPool limits, one for all workers.
   upstream::CircuitBreaker breaker;
   // outlierDetection (Envoy's outlier_detection.* counters).
@@ -80,6 +86,10 @@ struct ClusterStats {
           std::memory_order_relaxed));
     f("outlier_detection_ejections_overflow",
       outlier_detection_ejections_overflow.load(std::memory_order_relaxed));
+    f("ssl_handshake", ssl_handshake.load(std::memory_order_relaxed));
+    f("ssl_connection_error", ssl_connection_error.load(std::memory_order_relaxed));
+    f("ssl_fail_verify_error", ssl_fail_verify_error.load(std::memory_order_relaxed));
+    f("ssl_fail_verify_san", ssl_fail_verify_san.load(std::memory_order_relaxed));
   }
 };
 

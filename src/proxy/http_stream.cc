@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
+
 #include "proxy/filters/cors_filter.h"
 #include "proxy/filters/fault_filter.h"
 #include "proxy/metrics_recorder.h"
@@ -183,6 +185,24 @@ awaitable<bool> HttpStream::reply(DownstreamStream& down, ProxyError error) {
     co_return co_await replyWith(down, e.status, e.body, scratch_, e.flag, e.details);
   }
   co_return co_await replyWith(down, e.status, e.body, "", e.flag, e.details);
+}
+
+awaitable<bool> HttpStream::replyTransportFailure(DownstreamStream& down, ProxyError error,
+                                                  std::string_view reason) {
+  const ErrorInfo& e = errorInfo(error);
+  log_.failure_side = e.side;
+  std::string body(e.body);
+  body += ", transport failure reason: ";
+  body += reason;
+  // Envoy's details carry the reason inside the braces, spaces as underscores.
+  std::string details(e.details);
+  std::string tail(reason);
+  std::replace(tail.begin(), tail.end(), ' ', '_');
+  if (!details.empty() && details.back() == '}') {
+    details.pop_back();
+    details += ',' + tail + '}';
+  }
+  co_return co_await replyWith(down, e.status, body, "", e.flag, details);
 }
 
 awaitable<bool> HttpStream::replyWith(DownstreamStream& down, int status, std::string_view body,

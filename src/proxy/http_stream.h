@@ -67,6 +67,10 @@ class HttpStream {
 
   // Answers locally with Envoy's status, body, flag and details for `error`, recording it.
   boost::asio::awaitable<bool> reply(DownstreamStream& down, ProxyError error);
+  // `error`'s reply with Envoy's ", transport failure reason: ..." after its body and in its
+  // details (a TLS handshake that failed, a context that did not load).
+  boost::asio::awaitable<bool> replyTransportFailure(DownstreamStream& down, ProxyError error,
+                                                     std::string_view reason);
   boost::asio::awaitable<bool> replyWith(DownstreamStream& down, int status, std::string_view body,
                                          std::string_view extra_headers, ResponseFlag flag,
                                          std::string_view details);

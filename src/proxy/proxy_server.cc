@@ -9,6 +9,7 @@
 
 #include "proxy/enforcement.h"
 #include "runtime/listener.h"
+#include "upstream/dns_endpoints.h"
 
 namespace meshroute::proxy {
 
@@ -21,6 +22,12 @@ ProxyServer::ProxyServer(boost::asio::io_context& main, ProxySettings settings,
       shared_(settings_, metrics_),
       store_(std::move(paths), std::move(mesh)),
       drain_timer_(main) {
+  upstream::TlsScope tls;
+  tls.secrets_dir = settings_.secrets_dir;
+  tls.proxy_namespace = settings_.proxy.ns;
+  tls.proxy_labels = settings_.proxy.labels;
+  tls.sidecar = settings_.proxy.type == routing::ProxyType::kSidecar;
+  store_.setTlsScope(std::move(tls));
   if (settings_.access_log != AccessLogFormat::kOff) {
     access_log_ = std::make_unique<AccessLogWriter>(STDOUT_FILENO);
     shared_.access_log = access_log_.get();
@@ -39,6 +46,28 @@ void ProxyServer::log(std::string_view line) const {
       std::chrono::time_point_cast<std::chrono::seconds>(std::chrono::system_clock::now()), line);
 }
 
+void ProxyServer::resolveNames(const runtime::ConfigGeneration& gen,
+                               std::chrono::milliseconds limit) {
+  const std::vector<std::string> names = upstream::dnsNames(gen.snapshot->registry().services());
+  if (names.empty() && !dns_) return;
+  if (!dns_) {
+    runtime::DnsResolver::Options o;
+    o.servers = settings_.dns_servers;
+    o.log = [this](std::string_view line) { log(line); };
+    dns_ = std::make_unique<runtime::DnsResolver>(std::move(o));
+    if (!dns_->ok()) log("warning: DNS endpoints cannot be resolved: " + dns_->error());
+    shared_.dns = dns_.get();
+  }
+  dns_->track({names.begin(), names.end()});
+  // As Envoy warms DNS clusters before it serves: the first answers, for a bounded while.
+  if (!dns_->waitSettled(limit)) {
+    log(
+        fmt::format("dns: some names have no answer after {} ms; their clusters answer 503 UH "
+                    "until they do",
+                    limit.count()));
+  }
+}
+
 bool ProxyServer::start(std::string& error) {
   auto gen = store_.reload();
   if (!gen) {
@@ -46,6 +75,7 @@ bool ProxyServer::start(std::string& error) {
     for (const auto& r : store_.lastRejection()->reasons) error += "\n  " + r;
     return false;
   }
+  resolveNames(*gen, std::chrono::seconds(5));
   for (const auto& w : gen->warnings) log("warning: " + w);
   for (const auto& w : unenforcedPolicies(*gen->snapshot)) log("warning: " + w);
   for (size_t i = 0; i < settings_.workers; ++i) {
@@ -64,6 +94,12 @@ bool ProxyServer::start(std::string& error) {
       std::make_unique<runtime::FileWatcher>(main_, paths_, [this] { reload("file change"); });
   if (!watcher_->active())
     log("file watching unavailable (" + watcher_->error() + "); SIGHUP reloads");
+  if (!settings_.secrets_dir.empty()) {
+    secrets_watcher_ = std::make_unique<runtime::FileWatcher>(
+        main_, std::vector<std::string>{settings_.secrets_dir},
+        [this] { reload("secret change"); });
+    secrets_watcher_->acceptAnyName();
+  }
   {
     std::lock_guard lock(mu_);
     current_ = gen;
@@ -91,6 +127,7 @@ void ProxyServer::reload(std::string_view trigger) {
   }
   for (const auto& w : gen->warnings) log("warning: " + w);
   for (const auto& w : unenforcedPolicies(*gen->snapshot)) log("warning: " + w);
+  resolveNames(*gen, std::chrono::seconds(2));
   for (auto& w : workers_) w->publish(gen);
   {
     std::lock_guard lock(mu_);
@@ -109,6 +146,7 @@ void ProxyServer::shutdown(std::function<void()> done) {
     ready_ = false;
   }
   watcher_.reset();
+  secrets_watcher_.reset();
   log(fmt::format("draining: {} connection(s) open, up to {} ms", shared_.connections.load(),
                   settings_.drain_time.count()));
   auto finish = [this] {

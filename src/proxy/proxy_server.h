@@ -17,6 +17,7 @@
 #include "proxy/settings.h"
 #include "proxy/worker.h"
 #include "runtime/config_store.h"
+#include "runtime/dns_resolver.h"
 #include "runtime/file_watcher.h"
 #include "stats/metrics.h"
 
@@ -62,7 +63,12 @@ class ProxyServer {
   SharedState shared_;
   runtime::ConfigStore store_;
   std::vector<std::unique_ptr<ProxyWorker>> workers_;
+  // ServiceEntry DNS endpoints: the names of `gen` kept resolved, the first answers awaited
+  // for at most `limit`.
+  void resolveNames(const runtime::ConfigGeneration& gen, std::chrono::milliseconds limit);
   std::unique_ptr<runtime::FileWatcher> watcher_;
+  std::unique_ptr<runtime::DnsResolver> dns_;  // before the workers use it, after they stop
+  std::unique_ptr<runtime::FileWatcher> secrets_watcher_;  // --secrets-dir: rotated certificates
   boost::asio::steady_timer drain_timer_;
   std::atomic<bool> shutting_down_{false};
   bool finished_ = false;

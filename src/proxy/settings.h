@@ -37,6 +37,11 @@ struct ProxySettings {
   // "-shadow" suffix on the host.
   bool mirror_shadow_suffix = false;
   std::chrono::milliseconds mirror_timeout{std::chrono::seconds(15)};  // when the route has none
+  // DestinationRule tls.credentialName: Kubernetes TLS secrets laid out as
+  // DIR/<namespace>/<name>/{tls.crt,tls.key,ca.crt}; "" when not given.
+  std::string secrets_dir;
+  // DNS servers for ServiceEntry DNS endpoints, "IP[:PORT],..."; "" reads /etc/resolv.conf.
+  std::string dns_servers;
 };
 
 }  // namespace meshroute::proxy

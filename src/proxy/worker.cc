@@ -53,6 +53,8 @@ void ProxyWorker::start(asio::ip::tcp::acceptor acceptor) {
 void ProxyWorker::publish(std::shared_ptr<const runtime::ConfigGeneration> generation) {
   asio::post(loop_.context(), [this, generation = std::move(generation)]() mutable {
     config_ = std::move(generation);
+    const runtime::TlsContextTable* tls = config_ ? config_->tls.get() : nullptr;
+    pool_.closeIdleTlsUnless([tls](uint64_t id) { return tls != nullptr && tls->holds(id); });
   });
 }
 

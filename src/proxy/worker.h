@@ -50,6 +50,7 @@ struct SharedState {
   HostStatsTable hosts;
   AccessLogWriter* access_log = nullptr;   // null: lines go straight to stdout
   TransportFactory* transports = nullptr;  // null: plain TCP (tests put a fake here)
+  runtime::DnsResolver* dns = nullptr;     // ServiceEntry DNS endpoints; null: per connection
 };
 
 class ProxyWorker {

@@ -82,6 +82,9 @@ struct Endpoint {
   std::map<uint32_t, uint32_t> ports;  // service port -> endpoint port
   const Workload* workload = nullptr;  // null for endpoints without a workload object
   bool healthy = true;                 // false for notReadyAddresses / ready: false
+  // A DNS endpoint resolved by the proxy (upstream/dns_endpoints.h): the name `address` came
+  // from. "" otherwise.
+  std::string hostname;
 };
 
 // kAlias: a Kubernetes ExternalName Service (Istio's model.Alias: no cluster of its own; routes

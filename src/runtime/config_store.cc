@@ -51,6 +51,8 @@ std::shared_ptr<const ConfigGeneration> ConfigStore::reload() {
   core::Diagnostics build_diags;
   gen->snapshot = routing::Snapshot::build(std::move(loaded.resources), mesh_, build_diags);
   for (const auto& d : build_diags.items()) gen->warnings.push_back(describe(d, nullptr));
+  // Certificates are read again with every configuration: a reload picks up rotated files.
+  if (tls_scope_) gen->tls = TlsContextTable::build(*gen->snapshot, *tls_scope_, gen->warnings);
   gen->version = next_version_++;
   gen->loaded_at = std::chrono::system_clock::now();
   current_ = std::move(gen);

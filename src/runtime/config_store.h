@@ -12,6 +12,8 @@
 #include <vector>
 
 #include "routing/snapshot.h"
+#include "runtime/tls_contexts.h"
+#include "upstream/tls_policy.h"
 
 namespace meshroute::runtime {
 
@@ -22,6 +24,9 @@ struct ConfigGeneration {
   std::shared_ptr<const routing::Snapshot> snapshot;
   std::chrono::system_clock::time_point loaded_at;
   std::vector<std::string> warnings;  // validation warnings, "file:line: field: message"
+  // DestinationRule tls origination's contexts, loaded with the configuration for the proxy
+  // (ConfigStore::setTlsScope); null when the store loads for no proxy.
+  std::shared_ptr<const TlsContextTable> tls;
 };
 
 struct Rejection {
@@ -36,6 +41,9 @@ class ConfigStore {
   // Loads the paths again. On success the new generation becomes current and is returned; on
   // failure nullopt, and lastRejection() says why. Main thread only.
   std::shared_ptr<const ConfigGeneration> reload();
+  // From now on every generation carries the TLS client contexts of its DestinationRules, as
+  // the proxy `scope` describes sees them. Call before the first reload().
+  void setTlsScope(upstream::TlsScope scope) { tls_scope_ = std::move(scope); }
 
   [[nodiscard]] std::shared_ptr<const ConfigGeneration> current() const { return current_; }
   [[nodiscard]] const std::optional<Rejection>& lastRejection() const { return rejection_; }
@@ -45,6 +53,7 @@ class ConfigStore {
  private:
   std::vector<std::string> paths_;
   routing::MeshConfig mesh_;
+  std::optional<upstream::TlsScope> tls_scope_;
   std::shared_ptr<const ConfigGeneration> current_;
   std::optional<Rejection> rejection_;
   uint64_t next_version_ = 1;

@@ -124,7 +124,7 @@ void FileWatcher::handleEvent(int wd, uint32_t mask, const std::string& name) {
   }
   auto files = files_.find(path);
   bool named = files != files_.end() && files->second.count(name) > 0;
-  if (named || (recursive && isConfigName(name))) {
+  if (named || (recursive && (any_name_ || isConfigName(name)))) {
     // IN_CREATE alone is followed by writes; wait for the close or the rename.
     if ((mask & (IN_CLOSE_WRITE | IN_MOVED_TO | IN_MOVED_FROM | IN_DELETE | IN_ATTRIB)) != 0) {
       schedule();

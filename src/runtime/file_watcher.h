@@ -30,6 +30,10 @@ class FileWatcher {
   // False when inotify is unavailable (then only SIGHUP reloads); error() says why.
   [[nodiscard]] bool active() const { return fd_ >= 0; }
   [[nodiscard]] const std::string& error() const { return error_; }
+  // Any file under a watched directory counts, not only configuration files (.yaml, .yml,
+  // .json): for certificates and keys, and Kubernetes' "..data" symlink swaps of mounted
+  // secrets.
+  void acceptAnyName() { any_name_ = true; }
 
  private:
   void addDirectory(const std::string& dir, bool recursive);
@@ -38,6 +42,7 @@ class FileWatcher {
   void schedule();
 
   boost::asio::io_context& io_;
+  bool any_name_ = false;
   std::function<void()> on_change_;
   std::chrono::milliseconds settle_;
   int fd_ = -1;

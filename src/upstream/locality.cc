@@ -231,9 +231,15 @@ LocalityPlacement placeLocalities(const Locality& proxy,
   return out;
 }
 
+uint64_t prioritiesToExclude(uint32_t attempts_made, uint64_t attempted, uint64_t excluded) {
+  constexpr uint32_t kUpdateFrequency = 2;  // istiod's PreviousPrioritiesConfig
+  if (attempts_made < kUpdateFrequency) return 0;
+  return attempts_made % kUpdateFrequency == 0 ? attempted : excluded;
+}
+
 LoadPlan planLoad(const LocalityPlacement& placement,
-                  const std::vector<LocalityEndpoint>& endpoints,
-                  const std::vector<bool>& healthy) {
+                  const std::vector<LocalityEndpoint>& endpoints, const std::vector<bool>& healthy,
+                  uint64_t excluded_priorities) {
   LoadPlan plan;
   const uint32_t priorities = placement.priorityCount();
   std::vector<uint32_t> total(priorities, 0);
@@ -248,12 +254,16 @@ LoadPlan planLoad(const LocalityPlacement& placement,
   std::vector<uint32_t> health(priorities, 0);
   uint32_t sum = 0;
   for (uint32_t p = 0; p < priorities; ++p) {
-    if (total[p] == 0) continue;
+    if (total[p] == 0 || (p < 64 && (excluded_priorities >> p & 1) != 0)) continue;
     health[p] = std::min<uint32_t>(100, kOverprovisioningPercent * up[p] / total[p]);
     sum += health[p];
   }
   const uint32_t availability = std::min<uint32_t>(100, sum);
   std::vector<double> load(priorities, 0);
+  if (availability == 0 && excluded_priorities != 0) {
+    plan.exhausted = true;
+    return plan;
+  }
   if (availability == 0) {
     // Total panic: every priority by its endpoint count, every endpoint a candidate.
     plan.panic = true;

@@ -85,10 +85,21 @@ struct LoadGroup {
 struct LoadPlan {
   std::vector<LoadGroup> groups;  // only groups with a share above 0
   bool panic = false;             // no priority has a healthy endpoint: all of them are used
+  // With priorities excluded: the others have no healthy endpoint (no groups then; Envoy's
+  // previous_priorities starts over with none excluded).
+  bool exhausted = false;
 };
 
 // Envoy's priority and locality load. `healthy[i]`: endpoint i may take traffic now.
+// `excluded_priorities` (bit p: priority p) count as having no healthy endpoint: Envoy's
+// previous_priorities retry plugin, which Istio's retryRemoteLocalities turns on.
 LoadPlan planLoad(const LocalityPlacement& placement,
-                  const std::vector<LocalityEndpoint>& endpoints, const std::vector<bool>& healthy);
+                  const std::vector<LocalityEndpoint>& endpoints, const std::vector<bool>& healthy,
+                  uint64_t excluded_priorities = 0);
+
+// Envoy's previous_priorities with Istio's update frequency of 2: before attempt `attempts_made`
+// + 1, the priorities to exclude, given the priorities of every endpoint attempted so far
+// (bit p) and those excluded before. Recomputed every second attempt.
+uint64_t prioritiesToExclude(uint32_t attempts_made, uint64_t attempted, uint64_t excluded);
 
 }  // namespace meshroute::upstream

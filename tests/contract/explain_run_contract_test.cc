@@ -159,7 +159,7 @@ TEST_F(ExplainRunContract, WhatRunDoesNotEnforceYetIsWarnedAboutAtLoad) {
   };
   EXPECT_FALSE(warned("trafficPolicy.outlierDetection"));             // enforced now
   EXPECT_FALSE(warned("trafficPolicy.loadBalancer.consistentHash"));  // enforced now
-  EXPECT_TRUE(warned("trafficPolicy.tls"));
+  EXPECT_FALSE(warned("trafficPolicy.tls"));  // originated now (ISTIO_MUTUAL: TlsContextTable)
   EXPECT_TRUE(warned("trafficPolicy.connectionPool "));
   EXPECT_FALSE(warned("loadBalancer.simple"));
   EXPECT_FALSE(warned("connectTimeout"));

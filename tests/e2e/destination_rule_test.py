@@ -475,6 +475,59 @@ class LocalityTest(unittest.TestCase):
         self.assertLess(abs(share - 0.7), 4 * (0.21 / n) ** 0.5, share)
 
 
+class RetryRemoteLocalitiesTest(unittest.TestCase):
+    """VirtualService retries.retryRemoteLocalities (Envoy's previous_priorities, update
+    frequency 2): the proxy's own zone has one endpoint, failing every request; another region
+    has a healthy one. Outlier detection is on (Istio applies failover only with it) but never
+    ejects, so only the retry policy can move a request out of the zone."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.dir = harness.TempDir()
+        cls.local = harness.Echo(BINARY, "local", "v1", ["--fail-rate", "1", "--fail-status", "503"])
+        cls.remote = harness.Echo(BINARY, "remote", "v1")
+        rule = """{loadBalancer: {localityLbSetting: {enabled: true}},
+            outlierDetection: {consecutive5xxErrors: 1000, interval: 1s, baseEjectionTime: 1m}}"""
+        docs = []
+        for name, remote in (("anywhere", "true"), ("zone-only", "false")):
+            docs += [located_service_yaml(name, 5000, [("region1/zone1/sub0", cls.local.port),
+                                                        ("region2/zone2/sub0", cls.remote.port)]),
+                     harness.destination_rule_yaml(name, rule),
+                     f"""apiVersion: networking.istio.io/v1
+kind: VirtualService
+metadata: {{name: {name}, namespace: default}}
+spec:
+  hosts: [{name}.default.svc.cluster.local]
+  http:
+  - route: [{{destination: {{host: {name}.default.svc.cluster.local}}}}]
+    retries: {{attempts: 3, retryOn: 5xx, retryRemoteLocalities: {remote}}}
+"""]
+        cls.dir.write("mesh.yaml", "---\n".join(docs))
+        cls.proxy = harness.Proxy(BINARY, [cls.dir.path],
+                                  ["--workers", "2", "--locality", "region1/zone1/sub0"])
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.proxy.stop()
+        cls.local.stop()
+        cls.remote.stop()
+        cls.dir.cleanup()
+
+    def test_the_third_attempt_leaves_the_zone(self):
+        for _ in range(5):
+            status, headers, body = self.proxy.request(
+                "/", host="anywhere.default.svc.cluster.local:5000")
+            self.assertEqual(status, 200, body)
+            self.assertEqual(headers.get("x-echo-name"), "remote")
+
+    def test_without_it_retries_stay_in_the_zone(self):
+        for _ in range(3):
+            status, headers, body = self.proxy.request(
+                "/", host="zone-only.default.svc.cluster.local:5000")
+            self.assertEqual(status, 503, body)
+            self.assertEqual(headers.get("x-echo-name"), "local")
+
+
 def proc_net_tcp_timers(remote_port):
     """(timer kind, clock ticks left) of every established IPv4 connection to 127.0.0.1:port,
     from /proc/net/tcp: kind 2 is the keepalive timer, 0 none."""

@@ -13,6 +13,7 @@
 #include "proxy/cluster_cache.h"
 #include "proxy/downstream/downstream_stream.h"
 #include "proxy/filters/header_ops.h"
+#include "proxy/upstream/upstream_transport.h"
 #include "proxy/worker.h"
 #include "upstream/circuit_breaker.h"
 
@@ -30,7 +31,11 @@ awaitable<void> runMirror(ProxyWorker& worker, std::shared_ptr<ClusterState> clu
                           MirrorRequest req, int endpoint, upstream::BreakerHold request,
                           upstream::BreakerHold connection) {
   const EndpointInfo& ep = cluster->endpoints[static_cast<size_t>(endpoint)];
-  std::shared_ptr<Transport> transport = worker.transports().create(worker.context());
+  std::string tls_failure;
+  std::shared_ptr<Transport> transport =
+      transportFor(worker.transports(), worker.context(), *cluster,
+                   tlsServerName(*cluster, req.headers.get("host")), tls_failure);
+  if (!transport) co_return;  // TLS asked for and not to be had: no copy, never plaintext
   Transport& conn = *transport;
   asio::steady_timer deadline(worker.context());
   // The copy's own deadline: closing the connection ends whatever it waits on. The handler

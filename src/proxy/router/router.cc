@@ -17,7 +17,9 @@
 #include "proxy/router/mirror.h"
 #include "proxy/send_now.h"
 #include "proxy/upstream/upstream_pool.h"
+#include "proxy/upstream/upstream_transport.h"
 #include "proxy/worker.h"
+#include "upstream/locality.h"
 
 namespace meshroute::proxy {
 
@@ -69,6 +71,32 @@ void bump(std::atomic<uint64_t>* counter) {
 Router::Router(ProxyWorker& worker) : worker_(worker) {}
 Router::~Router() = default;
 
+void Router::countHandshake(const ClusterState& cluster, const Transport& t, bool done) {
+  ClusterStats* cs = cluster.stats;
+  if (cs == nullptr) return;
+  if (done) {
+    bump(&cs->ssl_handshake);
+    return;
+  }
+  switch (t.failure()) {
+    case TransportFailure::kNone: return;  // the TCP connection failed: not TLS's
+    case TransportFailure::kTls: break;
+    case TransportFailure::kTlsVerify: bump(&cs->ssl_fail_verify_error); break;
+    case TransportFailure::kTlsVerifySan: bump(&cs->ssl_fail_verify_san); break;
+  }
+  bump(&cs->ssl_connection_error);
+}
+
+const std::string& Router::poolKey(const ClusterState& cluster, int endpoint) {
+  const std::string& key = cluster.endpoints[static_cast<size_t>(endpoint)].pool_key;
+  // Auto SNI: a connection serves only the name it was opened for.
+  if (!cluster.originatesTls() || !cluster.tls_origination.sni.empty()) return key;
+  pool_key_.assign(key);
+  pool_key_ += '|';
+  pool_key_ += tlsServerName(cluster, upstream_headers_.get("host"));
+  return pool_key_;
+}
+
 void Router::dropUpstream() {
   if (up_) {
     up_->transport->close();
@@ -87,7 +115,8 @@ awaitable<bool> Router::forward(HttpStream& s, DownstreamStream& down, const rou
   log.upstream_cluster = dest->resolution.cluster;
   const runtime::ConfigGeneration& config = s.config();
   ClusterContext ctx{config.snapshot.get(),    &settings.proxy,         config.version,
-                     settings.connect_timeout, &worker_.shared().hosts, &worker_.random()};
+                     settings.connect_timeout, &worker_.shared().hosts, &worker_.random(),
+                     config.tls.get(),         worker_.shared().dns};
   std::shared_ptr<ClusterState> cluster = worker_.clusters().get(ctx, *dest);
   switch (cluster->status) {
     case DestinationStatus::kOk: break;
@@ -95,6 +124,11 @@ awaitable<bool> Router::forward(HttpStream& s, DownstreamStream& down, const rou
     case DestinationStatus::kUnknownHost: co_return co_await s.reply(down, ProxyError::kNoCluster);
     case DestinationStatus::kNoHealthyUpstream:
       co_return co_await s.reply(down, ProxyError::kNoHealthyUpstream);
+  }
+  if (cluster->originatesTls() && !cluster->tls) {
+    // TLS asked for and not to be had (a certificate that did not load): never plaintext.
+    co_return co_await s.replyTransportFailure(down, ProxyError::kConnectFailure,
+                                               "TLS context unavailable: " + cluster->tls_error);
   }
   if (cluster->passthrough) {
     // PassthroughCluster / PASSTHROUGH: the request's own authority is the original destination
@@ -151,16 +185,40 @@ awaitable<bool> Router::forward(HttpStream& s, DownstreamStream& down, const rou
     pick.hash = h.hash;
     set_cookie_ = std::move(h.set_cookie);
   }
+  // retryRemoteLocalities: the priorities attempted so far, and those a retry now avoids.
+  const bool remote_retries = policy.retry_remote_localities && !cluster->endpoint_priority.empty();
+  uint32_t attempted_hosts = 0;
+  uint64_t attempted_priorities = 0;
+  uint64_t excluded = 0;
   for (int number = 1;; ++number) {
     pick.attempt = 0;
-    int endpoint = cluster->passthrough ? 0 : cluster->pick(worker_.random(), pick);
+    if (remote_retries) {
+      excluded = upstream::prioritiesToExclude(attempted_hosts, attempted_priorities, excluded);
+    }
+    auto pickOne = [&] {
+      int e = cluster->pickExcluding(worker_.random(), pick, excluded);
+      if (e == ClusterState::kNoPriorityLeft) {
+        // Every priority was tried: Envoy starts over with none excluded.
+        attempted_hosts = 0;
+        attempted_priorities = 0;
+        excluded = 0;
+        e = cluster->pick(worker_.random(), pick);
+      }
+      return e;
+    };
+    int endpoint = cluster->passthrough ? 0 : pickOne();
     // Istio's previous_hosts retry predicate: another endpoint than the one that failed (a
     // hashing balancer moves on along its ring or table).
     for (int tries = 0; policy.ignore_previous_hosts && tries < kHostSelectionMaxAttempts &&
                         endpoint == last_endpoint && cluster->endpoints.size() > 1;
          ++tries) {
       ++pick.attempt;
-      endpoint = cluster->pick(worker_.random(), pick);
+      endpoint = pickOne();
+    }
+    if (remote_retries && endpoint >= 0) {
+      ++attempted_hosts;
+      const uint32_t p = cluster->endpoint_priority[static_cast<size_t>(endpoint)];
+      if (p < 64) attempted_priorities |= uint64_t{1} << p;
     }
     if (endpoint < 0) co_return co_await s.reply(down, ProxyError::kNoHealthyUpstream);
     log.endpoint = endpoint;
@@ -242,6 +300,10 @@ awaitable<bool> Router::forward(HttpStream& s, DownstreamStream& down, const rou
         bump(cs ? &cs->upstream_rq_timeout : nullptr);
         co_return co_await s.reply(down, ProxyError::kPerTryTimeout);
       }
+      if (!transport_failure_.empty() &&
+          (a.error == ProxyError::kConnectFailure || a.error == ProxyError::kUpstreamReset)) {
+        co_return co_await s.replyTransportFailure(down, a.error, transport_failure_);
+      }
       co_return co_await s.reply(down, a.error);
     }
     co_return co_await streamResponse(s, down, d, *dest, *cluster, endpoint, extra);
@@ -251,6 +313,7 @@ awaitable<bool> Router::forward(HttpStream& s, DownstreamStream& down, const rou
 awaitable<Router::Attempt> Router::attempt(HttpStream& s, DownstreamStream& down,
                                            ClusterState& cluster, int endpoint, int number) {
   Attempt result;
+  transport_failure_.clear();
   // connectionPool: every attempt is an active request (http2MaxRequests, HTTP/1.1 included).
   request_slot_.reset();
   if (cluster.breaker != nullptr) {
@@ -267,8 +330,7 @@ awaitable<Router::Attempt> Router::attempt(HttpStream& s, DownstreamStream& down
   // without counting as an attempt.
   for (int fresh = 0; fresh < 2; ++fresh) {
     // A pooled connection needs no coroutine to be had.
-    if (fresh == 0)
-      up_ = worker_.pool().takeIdle(cluster.endpoints[static_cast<size_t>(endpoint)].pool_key);
+    if (fresh == 0) up_ = worker_.pool().takeIdle(poolKey(cluster, endpoint));
     upstream::BreakerHold slot;
     if (!up_ && cluster.breaker != nullptr) {
       const SlotResult got = co_await connectionSlot(down, cluster, slot);
@@ -332,6 +394,7 @@ awaitable<Router::Attempt> Router::attempt(HttpStream& s, DownstreamStream& down
     }
     down.watchUpstream(nullptr);
     expired_ = down.takeExpired();
+    if (up_) transport_failure_.assign(up_->transport->failureReason());
     dropUpstream();
     if (result.downstream_failed) co_return result;
     if (expired_ == DeadlineKind::kPerTry) {
@@ -451,8 +514,13 @@ awaitable<Router::SlotResult> Router::connectionSlot(DownstreamStream& down, Clu
 
 awaitable<bool> Router::connect(DownstreamStream& down, ClusterState& cluster, int endpoint) {
   const EndpointInfo& ep = cluster.endpoints[static_cast<size_t>(endpoint)];
-  up_ = std::make_unique<UpstreamConnection>(worker_.transports().create(worker_.context()),
-                                             ep.pool_key, kUpstreamBuffer);
+  std::unique_ptr<Transport> transport =
+      transportFor(worker_.transports(), worker_.context(), cluster,
+                   tlsServerName(cluster, upstream_headers_.get("host")), transport_failure_);
+  if (!transport) co_return false;
+  up_ = std::make_unique<UpstreamConnection>(std::move(transport), poolKey(cluster, endpoint),
+                                             kUpstreamBuffer);
+  if (cluster.tls) up_->tls_context = cluster.tls->id();
   const upstream::ConnectionPolicy& policy = cluster.connection_policy;
   up_->max_requests = policy.max_requests_per_connection;
   up_->idle_timeout = policy.idle_timeout;
@@ -468,8 +536,8 @@ awaitable<bool> Router::connect(DownstreamStream& down, ClusterState& cluster, i
   if (!ec) {
     target = asio::ip::tcp::endpoint(ip, ep.port);
   } else {
-    // A DNS endpoint (ServiceEntry resolution DNS, passthrough to a name): resolved per connect
-    // until the upstream layer caches answers (issue 14).
+    // A name: passthrough to the request's own authority, or a DNS endpoint of a proxy without
+    // a resolver (tests). ServiceEntry DNS endpoints arrive resolved (runtime/dns_resolver.h).
     asio::ip::tcp::resolver resolver(worker_.context());
     auto results = co_await resolver.async_resolve(ep.host, std::to_string(ep.port),
                                                    asio::redirect_error(use_awaitable, ec));
@@ -483,7 +551,9 @@ awaitable<bool> Router::connect(DownstreamStream& down, ClusterState& cluster, i
   }
   const bool connected = co_await up_->transport->connect(target);
   down.deadlines().clear(DeadlineKind::kConnect);
+  if (cluster.originatesTls()) countHandshake(cluster, *up_->transport, connected);
   if (!connected) {
+    transport_failure_.assign(up_->transport->failureReason());
     down.watchUpstream(nullptr);
     up_.reset();
     co_return false;
@@ -789,7 +859,8 @@ void Router::fireMirrors(HttpStream& s, const routing::Decision& d) {
     target.port = m.port;
     target.resolution.cluster = m.cluster;
     ClusterContext ctx{config.snapshot.get(),    &settings.proxy,         config.version,
-                       settings.connect_timeout, &worker_.shared().hosts, &worker_.random()};
+                       settings.connect_timeout, &worker_.shared().hosts, &worker_.random(),
+                       config.tls.get(),         worker_.shared().dns};
     auto cluster = worker_.clusters().get(ctx, target);
     copy.timeout = d.route.timeout ? toMillis(*d.route.timeout) : settings.mirror_timeout;
     sendMirror(worker_, std::move(cluster), std::move(copy));

@@ -30,6 +30,7 @@ namespace meshroute::proxy {
 
 class HttpStream;
 class ProxyWorker;
+class Transport;
 struct ClusterState;
 struct UpstreamConnection;
 
@@ -64,6 +65,10 @@ class Router {
                                           ClusterState& cluster, int endpoint, int number);
   // outlierDetection: the attempt's outcome counted against its endpoint, which may eject it.
   void reportOutcome(ClusterState& cluster, int endpoint, const Attempt& a, bool client_gone);
+  // Envoy's ssl.* counters of a TLS cluster after a handshake (done, or failed).
+  void countHandshake(const ClusterState& cluster, const Transport& t, bool done);
+  // The pool key of connections to the endpoint for this request (TLS with auto SNI: per SNI).
+  const std::string& poolKey(const ClusterState& cluster, int endpoint);
   // Opens a new connection to the endpoint (pooled ones are taken without it).
   boost::asio::awaitable<bool> connect(DownstreamStream& down, ClusterState& cluster, int endpoint);
   // connectionPool: a connection slot for a new connection, waiting for one as a pending request
@@ -101,6 +106,9 @@ class Router {
   std::string set_cookie_;  // consistentHash's cookie for this request's response, if issued
   // The request body as sent, kept while a retry or a mirror may need it (bounded).
   std::string replay_;
+  // Why the last attempt's transport failed (a TLS handshake or alert), for the local reply.
+  std::string transport_failure_;
+  std::string pool_key_;          // poolKey()'s, when it is built per request
   bool replay_complete_ = false;  // replay_ holds the whole body
   bool replay_overflow_ = false;  // the body outgrew the bound: no retry, no mirror copy
   bool keep_body_ = false;

@@ -58,19 +58,7 @@ class TcpTransport final : public Transport {
   [[nodiscard]] bool isOpen() const override { return socket_.is_open(); }
 
   void setKeepalive(const upstream::KeepalivePolicy& policy) override {
-    if (!policy.enabled || !socket_.is_open()) return;
-    const int fd = socket_.native_handle();
-    const int on = 1;
-    // Failures leave the connection as it is: keepalive is a hint, not a condition of use.
-    (void)::setsockopt(fd, SOL_SOCKET, SO_KEEPALIVE, &on, sizeof on);
-    auto set = [fd](int option, uint32_t value) {
-      if (value == 0) return;
-      const int v = static_cast<int>(std::min<uint32_t>(value, 32767));  // the kernel's cap
-      (void)::setsockopt(fd, IPPROTO_TCP, option, &v, sizeof v);
-    };
-    set(TCP_KEEPCNT, policy.probes);
-    set(TCP_KEEPIDLE, policy.time_seconds);
-    set(TCP_KEEPINTVL, policy.interval_seconds);
+    if (socket_.is_open()) setSocketKeepalive(socket_.native_handle(), policy);
   }
 
   // A one-byte read, not a readiness wait: Asio re-registers the socket with epoll for every
@@ -104,6 +92,20 @@ class TcpTransportFactory final : public TransportFactory {
 };
 
 }  // namespace
+
+void setSocketKeepalive(int fd, const upstream::KeepalivePolicy& policy) {
+  if (!policy.enabled) return;
+  const int on = 1;
+  (void)::setsockopt(fd, SOL_SOCKET, SO_KEEPALIVE, &on, sizeof on);
+  auto set = [fd](int option, uint32_t value) {
+    if (value == 0) return;
+    const int v = static_cast<int>(std::min<uint32_t>(value, 32767));  // the kernel's cap
+    (void)::setsockopt(fd, IPPROTO_TCP, option, &v, sizeof v);
+  };
+  set(TCP_KEEPCNT, policy.probes);
+  set(TCP_KEEPIDLE, policy.time_seconds);
+  set(TCP_KEEPINTVL, policy.interval_seconds);
+}
 
 TransportFactory& tcpTransports() {
   static TcpTransportFactory factory;

@@ -1,5 +1,5 @@
 // One upstream connection's byte stream, whatever carries it: plain TCP (TcpTransport), TLS
-// (issue 14), or a scripted fake in the router's tests. The router, the connection pool and the
+// (TlsTransport), or a scripted fake in the router's tests. The router, the connection pool and the
 // WebSocket tunnel see only this interface.
 //
 // The hot operations cost what the socket calls cost: trySend() is a plain function (a small
@@ -18,11 +18,16 @@
 #include <cstddef>
 #include <functional>
 #include <memory>
+#include <string>
 #include <string_view>
+#include <vector>
 
 #include "upstream/connection_policy.h"
 
 namespace meshroute::proxy {
+
+// What a transport's failure was, beyond the socket's (Envoy's ssl.* counters).
+enum class TransportFailure { kNone, kTls, kTlsVerify, kTlsVerifySan };
 
 // Up to three pieces written as one: a head, a body piece, a chunk trailer.
 using SendParts = std::array<std::string_view, 3>;
@@ -52,6 +57,10 @@ class Transport {
   // anything unasked (either ends its reuse). cancelWatch() ends the watch without a call.
   virtual void watchIdle(std::function<void()> on_close) = 0;
   virtual void cancelWatch() = 0;
+  // Why the transport failed, when it knows more than the socket does (a TLS handshake or
+  // alert, in Envoy's "transport failure reason" shape); "" otherwise.
+  [[nodiscard]] virtual std::string_view failureReason() const { return {}; }
+  [[nodiscard]] virtual TransportFailure failure() const { return TransportFailure::kNone; }
 };
 
 // Makes the transports of one kind on a worker's event loop. Shared by all workers: create()
@@ -64,5 +73,25 @@ class TransportFactory {
 
 // Plain TCP, the default.
 TransportFactory& tcpTransports();
+
+// SO_KEEPALIVE with the policy's probes, time and interval on a connected socket. Failures
+// leave the socket as it is: keepalive is a hint, not a condition of use.
+void setSocketKeepalive(int fd, const upstream::KeepalivePolicy& policy);
+
+}  // namespace meshroute::proxy
+namespace meshroute::runtime {
+class TlsClientContext;
+}  // namespace meshroute::runtime
+namespace meshroute::proxy {
+
+// What a TLS connection sends and checks besides the context's files.
+struct TlsPeer {
+  std::string sni;                 // "": none
+  std::vector<std::string> names;  // one of them must be a SAN of the certificate; empty: any
+};
+// TLS origination (DestinationRule tls SIMPLE and MUTUAL) over a TCP connection.
+std::unique_ptr<Transport> makeTlsTransport(
+    boost::asio::io_context& io, std::shared_ptr<const runtime::TlsClientContext> context,
+    TlsPeer peer);
 
 }  // namespace meshroute::proxy

@@ -72,6 +72,11 @@ void UpstreamPool::closeIdleOf(const upstream::CircuitBreaker* breaker) {
   closeIdleIf([breaker](const UpstreamConnection& c) { return c.slot.breaker() == breaker; });
 }
 
+void UpstreamPool::closeIdleTlsUnless(const std::function<bool(uint64_t)>& live) {
+  closeIdleIf(
+      [&live](const UpstreamConnection& c) { return c.tls_context != 0 && !live(c.tls_context); });
+}
+
 void UpstreamPool::closeAll() {
   for (auto& [key, list] : idle_) {
     for (auto& conn : list) conn->transport->close();

@@ -29,7 +29,8 @@ struct UpstreamConnection {
   // The cluster's connectionPool: the connection's circuit-breaker slot (released when the
   // connection goes) and its own limits.
   upstream::BreakerHold slot;
-  uint64_t max_requests = 0;                           // 0: unlimited
+  uint64_t tls_context = 0;   // the TlsClientContext id it was made from; 0: plain TCP
+  uint64_t max_requests = 0;  // 0: unlimited
   std::chrono::milliseconds idle_timeout{0};           // 0: never
   std::chrono::steady_clock::time_point expires_at{};  // maxConnectionDuration; {}: never
   std::chrono::steady_clock::time_point idle_since{};
@@ -54,6 +55,9 @@ class UpstreamPool {
   void onTick(std::chrono::steady_clock::time_point now);
   // Closes this worker's idle connections counted by `breaker`.
   void closeIdleOf(const upstream::CircuitBreaker* breaker);
+  // Closes idle TLS connections made from a context `live` no longer returns true for (a new
+  // configuration read the certificates again).
+  void closeIdleTlsUnless(const std::function<bool(uint64_t context_id)>& live);
   void closeAll();
   [[nodiscard]] size_t idleCount() const;
 

@@ -195,6 +195,30 @@ TEST(LocalityLoad, NothingHealthyPanicsByEndpointCount) {
   EXPECT_EQ(plan.groups[0].hosts.size(), 3U);
 }
 
+TEST(LocalityLoad, ExcludedPrioritiesGiveTheirLoadToTheOthers) {
+  Endpoints eps{{"", {}}, {"", {}}, {"", {}}, {"", {}}, {"", {}}};
+  const std::vector<bool> all(5, true);
+  // retryRemoteLocalities: priority 0 tried, so the retry goes to priority 1 though 0 is healthy.
+  EXPECT_EQ(shareByPriority(planLoad(priorities({0, 0, 1, 1, 2}), eps.list, all, 0b1)),
+            (std::map<uint32_t, double>{{1, 1.0}}));
+  EXPECT_EQ(shareByPriority(planLoad(priorities({0, 0, 1, 1, 2}), eps.list, all, 0b11)),
+            (std::map<uint32_t, double>{{2, 1.0}}));
+  // Nothing left: Envoy starts over, which the caller does when told.
+  const LoadPlan none = planLoad(priorities({0, 0, 1, 1, 2}), eps.list, all, 0b111);
+  EXPECT_TRUE(none.exhausted);
+  EXPECT_TRUE(none.groups.empty());
+}
+
+TEST(LocalityLoad, PrioritiesAreExcludedEverySecondAttempt) {
+  // istiod's update frequency of 2: the first two attempts use the plain load; the third
+  // avoids what the first two tried; the fourth keeps that; the fifth adds what came since.
+  EXPECT_EQ(prioritiesToExclude(0, 0, 0), 0U);
+  EXPECT_EQ(prioritiesToExclude(1, 0b1, 0), 0U);
+  EXPECT_EQ(prioritiesToExclude(2, 0b1, 0), 0b1U);
+  EXPECT_EQ(prioritiesToExclude(3, 0b11, 0b1), 0b1U);
+  EXPECT_EQ(prioritiesToExclude(4, 0b11, 0b1), 0b11U);
+}
+
 TEST(LocalityLoad, LocalityWeightsScaleWithTheirHealth) {
   Endpoints eps{{"us/a", {}}, {"us/a", {}}, {"us/b", {}}};
   LocalityPlacement p = priorities({0, 0, 0});
