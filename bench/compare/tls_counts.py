@@ -125,7 +125,10 @@ def main():
         for b in (plain_backend, tls_backend):
             b.send_signal(signal.SIGQUIT)
             b.wait(20)
-        shutil.rmtree(work, ignore_errors=True)
+        if os.environ.get("COUNTS_KEEP"):  # COUNTS_KEEP=1 keeps the callgrind dumps
+            print(f"kept {work}")
+        else:
+            shutil.rmtree(work, ignore_errors=True)
     for r in results.values():
         r["tls_added_instructions_per_request"] = (r["tls"]["instructions_per_request"]
                                                    - r["plain"]["instructions_per_request"])

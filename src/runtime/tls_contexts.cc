@@ -67,6 +67,9 @@ std::shared_ptr<const TlsClientContext> TlsClientContext::load(const upstream::T
   SSL_CTX_set_max_proto_version(ctx, TLS1_2_VERSION);
   // An idle pooled connection keeps no read or write buffer.
   SSL_CTX_set_mode(ctx, SSL_MODE_RELEASE_BUFFERS);
+  // A server that closes without close_notify has closed, not failed: HTTP's own framing
+  // tells a cut-off response.
+  SSL_CTX_set_options(ctx, SSL_OP_IGNORE_UNEXPECTED_EOF);
   c->verify_ = files.verify;
   if (files.verify) {
     if (files.ca_certificates.empty()) {
