@@ -53,6 +53,7 @@ void ProxyServer::resolveNames(const runtime::ConfigGeneration& gen,
   if (!dns_) {
     runtime::DnsResolver::Options o;
     o.servers = settings_.dns_servers;
+    o.refresh.refresh = gen.snapshot->mesh().dns_refresh_rate;
     o.log = [this](std::string_view line) { log(line); };
     dns_ = std::make_unique<runtime::DnsResolver>(std::move(o));
     if (!dns_->ok()) log("warning: DNS endpoints cannot be resolved: " + dns_->error());

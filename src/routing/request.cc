@@ -143,6 +143,15 @@ void readMesh(const api::Node& root, const std::string& file, core::Diagnostics&
                  mesh.default_service_export_to, file, diags);
   readMessage(root, "defaultHttpRetryPolicy", file, diags, mesh.default_http_retry_policy);
   readMessage(root, "localityLbSetting", file, diags, mesh.locality_lb_setting);
+  if (const api::Node* n = root.find("dnsRefreshRate"); n && n->isScalar()) {
+    const auto d = api::parseDuration(n->text());
+    if (!d || d->totalNanos() < 1000000) {
+      diags.error(file, n->mark, "dnsRefreshRate",
+                  "\"" + std::string(n->text()) + "\" is not a duration of at least 1ms");
+    } else {
+      mesh.dns_refresh_rate = std::chrono::milliseconds(d->totalNanos() / 1000000);
+    }
+  }
 }
 
 }  // namespace

@@ -2,6 +2,7 @@
 // arrives at it), plus the mesh-wide settings that change routing. Plain values, no I/O.
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <map>
 #include <optional>
@@ -70,6 +71,9 @@ struct MeshConfig {
   // localityLbSetting: used for a destination whose DestinationRule sets none. Istio's default
   // enables it with no rules: failover by region, zone and subzone under outlier detection.
   std::optional<api::LocalityLoadBalancerSetting> locality_lb_setting = enabledLocalityLb();
+  // dnsRefreshRate: how often a DNS endpoint's name is looked up again when its answer's TTL
+  // does not say (and the longest wait after failures). Istio's default: 60 s.
+  std::chrono::milliseconds dns_refresh_rate{60000};
 
  private:
   static api::LocalityLoadBalancerSetting enabledLocalityLb() {

@@ -66,6 +66,18 @@ localityLbSetting:
   EXPECT_EQ(m.locality_lb_setting->enabled, std::optional<bool>(false));
 }
 
+TEST(MeshConfigReader, DnsRefreshRateDefaultsToIstiosMinute) {
+  core::Diagnostics diags;
+  EXPECT_EQ(parseMeshConfig("rootNamespace: istio-system\n", "m.yaml", diags).dns_refresh_rate,
+            std::chrono::seconds(60));
+  EXPECT_EQ(parseMeshConfig("dnsRefreshRate: 5s\n", "m.yaml", diags).dns_refresh_rate,
+            std::chrono::seconds(5));
+  EXPECT_TRUE(diags.empty());
+  const MeshConfig bad = parseMeshConfig("dnsRefreshRate: soon\n", "m.yaml", diags);
+  EXPECT_TRUE(diags.hasErrors());
+  EXPECT_EQ(bad.dns_refresh_rate, std::chrono::seconds(60));
+}
+
 TEST(MeshConfigReader, ReadsTheIstioConfigMap) {
   core::Diagnostics diags;
   MeshConfig m = parseMeshConfig(R"(
