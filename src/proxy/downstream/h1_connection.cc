@@ -395,11 +395,11 @@ awaitable<void> H1Connection::tunnel(std::unique_ptr<UpstreamConnection> upstrea
       [self, up]() -> awaitable<void> {
         Transport& from = *up->transport;
         boost::system::error_code ec;
-        if (!up->buffer.empty()) {
-          auto data = up->buffer.readable();
+        if (!up->buffer->empty()) {
+          auto data = up->buffer->readable();
           co_await asio::async_write(self->socket_, asio::buffer(data.data(), data.size()),
                                      asio::redirect_error(use_awaitable, ec));
-          up->buffer.clear();
+          up->buffer->clear();
         }
         std::array<char, 16 * size_t{1024}> buf{};
         while (!ec) {

@@ -30,7 +30,6 @@ using Clock = std::chrono::steady_clock;
 
 namespace {
 
-constexpr size_t kUpstreamBuffer = 64 * size_t{1024} + 16 * size_t{1024};
 // A request waiting for a connection slot looks again at least this often (a wake is the usual
 // end of the wait; deadlines end it otherwise).
 constexpr std::chrono::milliseconds kPendingWaitLimit{60 * 1000};
@@ -97,8 +96,18 @@ const std::string& Router::poolKey(const ClusterState& cluster, int endpoint) {
   return pool_key_;
 }
 
+void Router::releaseUpstream() {
+  if (up_->buffer && !up_->buffer->empty()) {  // bytes nobody asked for: not reusable
+    dropUpstream();
+    return;
+  }
+  worker_.buffers().release(std::move(up_->buffer));
+  worker_.pool().release(std::move(up_));
+}
+
 void Router::dropUpstream() {
   if (up_) {
+    worker_.buffers().release(std::move(up_->buffer));
     up_->transport->close();
     up_.reset();
   }
@@ -356,6 +365,7 @@ awaitable<Router::Attempt> Router::attempt(HttpStream& s, DownstreamStream& down
       co_return result;
     }
     if (slot.breaker() != nullptr) up_->slot = std::move(slot);  // the connection's, from now
+    if (!up_->buffer) up_->buffer = worker_.buffers().acquire();
     const bool reused = up_->requests > 0;
     ++up_->requests;
     down.watchUpstream(up_.get());
@@ -385,11 +395,11 @@ awaitable<Router::Attempt> Router::attempt(HttpStream& s, DownstreamStream& down
         malformed = true;
         break;
       }
-      auto buf = up_->buffer.prepare();
+      auto buf = up_->buffer->prepare();
       if (buf.size() == 0) break;  // a head larger than the buffer
       const size_t n = co_await up_->transport->readSome(buf);
       if (n == 0) break;
-      up_->buffer.commit(n);
+      up_->buffer->commit(n);
       nothing_read = false;
     }
     down.watchUpstream(nullptr);
@@ -518,8 +528,7 @@ awaitable<bool> Router::connect(DownstreamStream& down, ClusterState& cluster, i
       transportFor(worker_.transports(), worker_.context(), cluster,
                    tlsServerName(cluster, upstream_headers_.get("host")), transport_failure_);
   if (!transport) co_return false;
-  up_ = std::make_unique<UpstreamConnection>(std::move(transport), poolKey(cluster, endpoint),
-                                             kUpstreamBuffer);
+  up_ = std::make_unique<UpstreamConnection>(std::move(transport), poolKey(cluster, endpoint));
   if (cluster.tls) up_->tls_context = cluster.tls->id();
   const upstream::ConnectionPolicy& policy = cluster.connection_policy;
   up_->max_requests = policy.max_requests_per_connection;
@@ -652,14 +661,14 @@ awaitable<bool> Router::sendRequest(HttpStream& s, DownstreamStream& down, int n
 
 Router::HeadStep Router::parseResponseHead(HttpStream& s) {
   const auto& settings = worker_.settings();
-  while (!up_->buffer.empty()) {
+  while (!up_->buffer->empty()) {
     auto r =
-        http::parseResponseHead(up_->buffer.readable(), settings.limits, s.head().method, resp_);
+        http::parseResponseHead(up_->buffer->readable(), settings.limits, s.head().method, resp_);
     if (r.status == http::ParseStatus::kError) return HeadStep::kMalformed;
     if (r.status != http::ParseStatus::kComplete) break;
     // 1xx interim answers: Envoy answered 100-continue itself; others are not forwarded.
     if (resp_.status >= 100 && resp_.status < 200 && resp_.status != 101) {
-      up_->buffer.consume(resp_.head_bytes);
+      up_->buffer->consume(resp_.head_bytes);
       continue;
     }
     return HeadStep::kComplete;
@@ -697,7 +706,7 @@ awaitable<bool> Router::streamResponse(HttpStream& s, DownstreamStream& down,
     response_headers_.addReference("connection", "upgrade");
     response_headers_.add("upgrade", http::findHeader(resp_.headers, "upgrade"));
   }
-  up_->buffer.consume(resp_.head_bytes);
+  up_->buffer->consume(resp_.head_bytes);
   down.watchUpstream(up_.get());
   if (start.upgrade) {
     down.deadlines().clear(DeadlineKind::kPerTry);
@@ -713,8 +722,8 @@ awaitable<bool> Router::streamResponse(HttpStream& s, DownstreamStream& down,
   if (!start.has_body) {
     const bool ok = down.encodeHeaders(start) && co_await down.sendData({}, true);
     down.watchUpstream(nullptr);
-    if (ok && resp_.keep_alive && up_->buffer.empty()) {
-      worker_.pool().release(std::move(up_));
+    if (ok && resp_.keep_alive && up_->buffer->empty()) {
+      releaseUpstream();
     } else {
       dropUpstream();
     }
@@ -730,7 +739,7 @@ awaitable<bool> Router::streamResponse(HttpStream& s, DownstreamStream& down,
   bool done = false;
   bool wrote = false;  // the held head went out (with data or alone)
   while (true) {
-    std::string_view avail = up_->buffer.readable();
+    std::string_view avail = up_->buffer->readable();
     if (resp_.framing == http::Framing::kContentLength) {
       const size_t take = static_cast<size_t>(std::min<uint64_t>(avail.size(), left));
       left -= take;
@@ -738,7 +747,7 @@ awaitable<bool> Router::streamResponse(HttpStream& s, DownstreamStream& down,
       log.bytes_sent += take;
       if ((take > 0 || done) && !co_await down.sendData(avail.substr(0, take), done)) break;
       wrote = wrote || take > 0 || done;
-      up_->buffer.consume(take);
+      up_->buffer->consume(take);
     } else if (resp_.framing == http::Framing::kChunked) {
       // Decoded and encoded again for the client: what goes out is always well framed.
       size_t off = 0;
@@ -762,18 +771,18 @@ awaitable<bool> Router::streamResponse(HttpStream& s, DownstreamStream& down,
         if (step.consumed == 0) break;
       }
       if (!ok) break;
-      up_->buffer.consume(off);
+      up_->buffer->consume(off);
     } else {  // until close
       log.bytes_sent += avail.size();
       if (!avail.empty() && !co_await down.sendData(avail, false)) break;
       wrote = wrote || !avail.empty();
-      up_->buffer.consume(avail.size());
+      up_->buffer->consume(avail.size());
     }
     if (done) {
       down.watchUpstream(nullptr);
       down.deadlines().clear(DeadlineKind::kPerTry);
-      if (resp_.keep_alive && up_->buffer.empty()) {
-        worker_.pool().release(std::move(up_));
+      if (resp_.keep_alive && up_->buffer->empty()) {
+        releaseUpstream();
       } else {
         dropUpstream();
       }
@@ -815,10 +824,10 @@ awaitable<bool> Router::streamResponse(HttpStream& s, DownstreamStream& down,
 }
 
 awaitable<size_t> Router::readUpstream() {
-  auto buf = up_->buffer.prepare();
+  auto buf = up_->buffer->prepare();
   if (buf.size() == 0) co_return 0;
   const size_t n = co_await up_->transport->readSome(buf);
-  up_->buffer.commit(n);
+  up_->buffer->commit(n);
   co_return n;
 }
 

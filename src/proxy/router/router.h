@@ -67,6 +67,9 @@ class Router {
   void reportOutcome(ClusterState& cluster, int endpoint, const Attempt& a, bool client_gone);
   // Envoy's ssl.* counters of a TLS cluster after a handshake (done, or failed).
   void countHandshake(const ClusterState& cluster, const Transport& t, bool done);
+  // Gives a connection whose exchange ended cleanly back to the pool, and its buffer to the
+  // worker's.
+  void releaseUpstream();
   // The pool key of connections to the endpoint for this request (TLS with auto SNI: per SNI).
   const std::string& poolKey(const ClusterState& cluster, int endpoint);
   // Opens a new connection to the endpoint (pooled ones are taken without it).

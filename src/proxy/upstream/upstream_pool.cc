@@ -23,7 +23,8 @@ void UpstreamPool::release(std::unique_ptr<UpstreamConnection> conn) {
   auto& list = idle_[conn->key];
   const auto now = std::chrono::steady_clock::now();
   const upstream::CircuitBreaker* breaker = conn->slot.breaker();
-  if (list.size() >= max_idle_per_host_ || !conn->transport->isOpen() || !conn->buffer.empty() ||
+  if (list.size() >= max_idle_per_host_ || !conn->transport->isOpen() ||
+      (conn->buffer && !conn->buffer->empty()) ||
       (conn->max_requests > 0 && conn->requests >= conn->max_requests) ||
       (conn->expires_at != std::chrono::steady_clock::time_point{} && now >= conn->expires_at) ||
       (breaker != nullptr && breaker->waiting() > 0)) {

@@ -18,13 +18,15 @@
 namespace meshroute::proxy {
 
 struct UpstreamConnection {
-  UpstreamConnection(std::unique_ptr<Transport> t, std::string pool_key, size_t buffer_size)
-      : transport(std::move(t)), key(std::move(pool_key)), buffer(buffer_size) {}
+  UpstreamConnection(std::unique_ptr<Transport> t, std::string pool_key)
+      : transport(std::move(t)), key(std::move(pool_key)) {}
   std::unique_ptr<Transport> transport;
   // "10.0.0.1:8080"; "cluster|10.0.0.1:8080" for a cluster with a connectionPool policy of its
   // own (its connections are counted and limited apart, as Envoy's pools are per cluster).
   std::string key;
-  IoBuffer buffer;
+  // The response's bytes: taken from the worker's BufferPool for a request and given back when
+  // the connection goes idle, so a pooled connection holds no buffer (they are 80 KiB).
+  std::unique_ptr<IoBuffer> buffer;
   uint64_t requests = 0;  // served on this connection (1 = fresh)
   // The cluster's connectionPool: the connection's circuit-breaker slot (released when the
   // connection goes) and its own limits.
