@@ -49,15 +49,18 @@ void ProxyServer::log(std::string_view line) const {
 void ProxyServer::resolveNames(const runtime::ConfigGeneration& gen,
                                std::chrono::milliseconds limit) {
   const std::vector<std::string> names = upstream::dnsNames(gen.snapshot->registry().services());
-  if (names.empty() && !dns_) return;
   if (!dns_) {
+    // Made once, before any worker runs: workers and the admin thread read shared_.dns
+    // without a lock, so it never changes after start.
     runtime::DnsResolver::Options o;
     o.servers = settings_.dns_servers;
     o.refresh.refresh = gen.snapshot->mesh().dns_refresh_rate;
     o.log = [this](std::string_view line) { log(line); };
     dns_ = std::make_unique<runtime::DnsResolver>(std::move(o));
-    if (!dns_->ok()) log("warning: DNS endpoints cannot be resolved: " + dns_->error());
     shared_.dns = dns_.get();
+  }
+  if (!names.empty() && !dns_->ok()) {
+    log("warning: DNS endpoints cannot be resolved: " + dns_->error());
   }
   dns_->track({names.begin(), names.end()});
   // As Envoy warms DNS clusters before it serves: the first answers, for a bounded while.

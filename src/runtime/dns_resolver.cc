@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <optional>
 
 namespace meshroute::runtime {
 namespace {
@@ -207,18 +208,20 @@ void DnsResolver::run() {
   while (!stop_.load()) {
     const auto now = Clock::now();
     startDue(now);
-    // The earliest of c-ares's own timeout and the next lookup due, at most a second.
-    milliseconds wait(1000);
+    // The earliest of c-ares's own timeout and the next lookup due; with neither, until
+    // track() or the destructor wakes the thread.
+    std::optional<milliseconds> wait;
     for (const auto& [name, e] : entries_) {
       if (!e.in_flight) {
-        wait = std::min(wait, std::chrono::duration_cast<milliseconds>(
-                                  std::max(e.next - now, Clock::duration::zero())));
+        const auto due = std::chrono::duration_cast<milliseconds>(
+            std::max(e.next - now, Clock::duration::zero()));
+        wait = wait ? std::min(*wait, due) : due;
       }
     }
-    timeval max{wait.count() / 1000, static_cast<long>((wait.count() % 1000) * 1000)};
     timeval tv{};
-    if (const timeval* t = ares_timeout(channel_, &max, &tv)) {
-      wait = milliseconds(t->tv_sec * 1000 + t->tv_usec / 1000);
+    if (const timeval* t = ares_timeout(channel_, nullptr, &tv)) {
+      const milliseconds ares_wait(t->tv_sec * 1000 + (t->tv_usec + 999) / 1000);
+      wait = wait ? std::min(*wait, ares_wait) : ares_wait;
     }
     ares_socket_t socks[ARES_GETSOCK_MAXNUM];
     const int mask = ares_getsock(channel_, socks, ARES_GETSOCK_MAXNUM);
@@ -230,7 +233,7 @@ void DnsResolver::run() {
       if (ARES_GETSOCK_WRITABLE(mask, i)) events |= POLLOUT;
       if (events != 0) fds.push_back({socks[i], events, 0});
     }
-    const int ready = ::poll(fds.data(), fds.size(), static_cast<int>(wait.count()));
+    const int ready = ::poll(fds.data(), fds.size(), wait ? static_cast<int>(wait->count()) : -1);
     if (ready > 0 && (fds[0].revents & POLLIN) != 0) {
       uint64_t drained = 0;
       (void)!::read(wake_fd_, &drained, sizeof drained);

@@ -166,6 +166,14 @@ class DnsTest(unittest.TestCase):
         self.assertEqual(set(self.reach("pool.test.example", 4)) <= {"backend-1", "backend-2"},
                          True)
 
+    def test_a_reload_brings_new_names(self):
+        self.dns.set("later.test.example", ["127.0.0.2"], 300)
+        version = self.proxy.config_version()
+        self.dir.write("later.yaml", dns_service("later", "later.test.example", self.port, "DNS"))
+        harness.wait_until(lambda: self.proxy.config_version() > version, "the reload")
+        # The reload waited for the new name's first answer before it served.
+        self.assertEqual(set(self.reach("later.test.example", 4)), {"backend-2"})
+
     def test_traffic_follows_a_changed_record_after_its_ttl(self):
         self.assertEqual(set(self.reach("moving.test.example", 4)), {"backend-1"})
         self.dns.set("moving.test.example", ["127.0.0.3"], 1)
