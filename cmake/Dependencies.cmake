@@ -11,6 +11,7 @@ add_compile_definitions(BOOST_ASIO_RECYCLING_ALLOCATOR_CACHE_SIZE=16)
 find_package(Threads REQUIRED)
 find_package(OpenSSL REQUIRED)  # X.509 for the credential analyzer; TLS origination
 pkg_check_modules(CARES REQUIRED IMPORTED_TARGET libcares)  # DNS endpoints (ServiceEntry DNS)
+pkg_check_modules(NGHTTP2 REQUIRED IMPORTED_TARGET libnghttp2)  # HTTP/2 framing and HPACK
 pkg_check_modules(RE2 REQUIRED IMPORTED_TARGET re2)
 pkg_check_modules(YAML REQUIRED IMPORTED_TARGET yaml-0.1)
 if(NOT TARGET re2::re2)

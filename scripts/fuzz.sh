@@ -8,9 +8,9 @@ seconds=${1:-60}
 merge=${2:-}
 CC=clang-14 CXX=clang++-14 cmake -S . -B build/fuzz -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
   -DMESHROUTE_FUZZ=ON -DMESHROUTE_SANITIZE=ON -DMESHROUTE_TESTS=OFF -DMESHROUTE_BENCH=OFF >/dev/null
-cmake --build build/fuzz -j "$(nproc)" --target validate_fuzzer h1_fuzzer hash_key_fuzzer
+cmake --build build/fuzz -j "$(nproc)" --target validate_fuzzer h1_fuzzer h2_fuzzer hash_key_fuzzer
 # The budget is shared: each target gets its part of SECONDS (at least one second).
-targets=(validate h1 hash_key)
+targets=(validate h1 h2 hash_key)
 share=$(( seconds / ${#targets[@]} ))
 (( share > 0 )) || share=1
 scratches=()

@@ -7,6 +7,7 @@ packages=(
   libboost1.81-dev libnghttp2-dev libssl-dev libre2-dev
   libyaml-dev libfmt-dev libspdlog-dev nlohmann-json3-dev libcli11-dev libxxhash-dev libc-ares-dev
   libgtest-dev libgmock-dev libbenchmark-dev curl python3 git nginx-light
+  nghttp2-client python3-h2
 )
 missing=()
 for p in "${packages[@]}"; do

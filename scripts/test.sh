@@ -19,9 +19,11 @@ echo "== ThreadSanitizer: the parts threads share, and the proxy end to end"
 bash scripts/build.sh tsan
 export TSAN_OPTIONS="halt_on_error=1:exitcode=66:second_deadlock_stack=1"
 build/tsan/tests/thread_tests --gtest_brief=1
-for t in proxy_test policy_test reload_test destination_rule_test tls_origination_test dns_test; do
+for t in proxy_test policy_test reload_test destination_rule_test tls_origination_test dns_test \
+         http2_test; do
   python3 "tests/e2e/$t.py" build/tsan/meshroute
 done
+MESHROUTE_E2E_HTTP=2 python3 tests/e2e/policy_test.py build/tsan/meshroute
 
 echo "== format"
 bash scripts/check-format.sh

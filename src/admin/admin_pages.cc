@@ -123,6 +123,19 @@ std::string prometheusPage(proxy::ProxyServer& server) {
       "# TYPE meshroute_mirrors_dropped_total counter\nmeshroute_mirrors_dropped_total {}\n"
       "# TYPE meshroute_internal_errors_total counter\nmeshroute_internal_errors_total {}\n",
       shared.mirrors_dropped.load(), shared.internal_errors.load());
+  const proxy::Http2Counters& h2 = shared.http2;
+  fmt::format_to(
+      std::back_inserter(out),
+      "# TYPE envoy_http2_rx_reset counter\nenvoy_http2_rx_reset {}\n"
+      "# TYPE envoy_http2_tx_reset counter\nenvoy_http2_tx_reset {}\n"
+      "# TYPE envoy_http2_goaway_sent counter\nenvoy_http2_goaway_sent {}\n"
+      "# TYPE envoy_http2_rx_messaging_error counter\nenvoy_http2_rx_messaging_error {}\n"
+      "# TYPE envoy_http2_outbound_control_flood counter\n"
+      "envoy_http2_outbound_control_flood {}\n"
+      "# TYPE envoy_http2_header_overflow counter\nenvoy_http2_header_overflow {}\n"
+      "# TYPE envoy_http2_streams_active gauge\nenvoy_http2_streams_active {}\n",
+      h2.rx_reset.load(), h2.tx_reset.load(), h2.goaway_sent.load(), h2.rx_messaging_error.load(),
+      h2.outbound_control_flood.load(), h2.header_overflow.load(), h2.streams_active.load());
   return out;
 }
 

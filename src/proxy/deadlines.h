@@ -28,6 +28,11 @@ enum class DeadlineKind : uint8_t {
   kCount,
 };
 
+// Deadlines further away than this are not put on a stream's timer until the worker's tick
+// (every 100 ms) finds them this close: a request that ends long before its stream-idle or
+// header timeout (minutes) costs no timer operation.
+inline constexpr std::chrono::seconds kDeadlineTimerHorizon{1};
+
 class Deadlines {
  public:
   using time_point = std::chrono::steady_clock::time_point;

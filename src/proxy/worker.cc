@@ -90,7 +90,11 @@ void ProxyWorker::scheduleTick() {
       shared_.access_log->submit(log_batch_);
     }
     const auto now = std::chrono::steady_clock::now();
-    for (H1Connection* c : connections_) c->onTick(now);
+    // Copy first: a tick can close a connection, which erases it from the set.
+    std::vector<DownstreamConnection*> open(connections_.begin(), connections_.end());
+    for (DownstreamConnection* c : open) {
+      if (connections_.count(c) > 0) c->onTick(now);
+    }
     scheduleTick();
   });
 }
@@ -132,13 +136,18 @@ void ProxyWorker::releaseStream(std::unique_ptr<HttpStream> stream) {
   if (stream && free_streams_.size() < kMaxFreeStreams) free_streams_.push_back(std::move(stream));
 }
 
-void ProxyWorker::connectionStarted(H1Connection* c) {
+void ProxyWorker::connectionStarted(DownstreamConnection* c) {
   connections_.insert(c);
   shared_.connections.fetch_add(1, std::memory_order_relaxed);
   shared_.connections_total.fetch_add(1, std::memory_order_relaxed);
 }
 
-void ProxyWorker::connectionEnded(H1Connection* c) {
+void ProxyWorker::connectionHandedOff(DownstreamConnection* from, DownstreamConnection* to) {
+  connections_.erase(from);
+  connections_.insert(to);
+}
+
+void ProxyWorker::connectionEnded(DownstreamConnection* c) {
   connections_.erase(c);
   shared_.connections.fetch_sub(1, std::memory_order_relaxed);
   maybeFinishDrain();
@@ -153,8 +162,8 @@ void ProxyWorker::drain(std::function<void()> done) {
       acceptor_->close(ec);
     }
     // Copy first: closing a connection can end it and erase it from the set.
-    std::vector<H1Connection*> open(connections_.begin(), connections_.end());
-    for (H1Connection* c : open) {
+    std::vector<DownstreamConnection*> open(connections_.begin(), connections_.end());
+    for (DownstreamConnection* c : open) {
       if (connections_.count(c) > 0) c->onDrain();
     }
     maybeFinishDrain();

@@ -30,9 +30,20 @@
 
 namespace meshroute::proxy {
 
-class H1Connection;
+class DownstreamConnection;
 class HttpStream;
 class AccessLogWriter;
+
+// Envoy's http2.* codec counters, all downstream HTTP/2 connections together.
+struct Http2Counters {
+  std::atomic<uint64_t> rx_reset{0};                // RST_STREAM from clients
+  std::atomic<uint64_t> tx_reset{0};                // RST_STREAM the proxy sent
+  std::atomic<uint64_t> goaway_sent{0};             // GOAWAY the proxy sent (drain or error)
+  std::atomic<uint64_t> rx_messaging_error{0};      // connections ended for a protocol error
+  std::atomic<uint64_t> outbound_control_flood{0};  // SETTINGS/PING floods (unread acks)
+  std::atomic<uint64_t> header_overflow{0};         // header lists over the limits: 431
+  std::atomic<int64_t> streams_active{0};
+};
 
 // State shared by all workers: read-only settings, relaxed atomics, the metrics registry.
 struct SharedState {
@@ -47,6 +58,7 @@ struct SharedState {
   std::atomic<uint64_t> mirrors_dropped{0};       // copies not sent: too many in flight
   std::atomic<uint64_t> internal_errors{0};       // coroutines that failed (logged)
   std::atomic<uint64_t> access_log_dropped{0};    // lines the writer could not keep up with
+  Http2Counters http2;
   HostStatsTable hosts;
   AccessLogWriter* access_log = nullptr;   // null: lines go straight to stdout
   TransportFactory* transports = nullptr;  // null: plain TCP (tests put a fake here)
@@ -92,8 +104,11 @@ class ProxyWorker {
   std::unique_ptr<HttpStream> acquireStream();
   void releaseStream(std::unique_ptr<HttpStream> stream);
   [[nodiscard]] bool draining() const { return draining_; }
-  void connectionStarted(H1Connection* c);
-  void connectionEnded(H1Connection* c);
+  void connectionStarted(DownstreamConnection* c);
+  void connectionEnded(DownstreamConnection* c);
+  // `from` hands its socket to `to` (an HTTP/1.1 connection that turned out to speak HTTP/2):
+  // one connection in the counts, the new object in the set.
+  void connectionHandedOff(DownstreamConnection* from, DownstreamConnection* to);
   // One access log line (ends in '\n'); never blocks the worker.
   void accessLog(std::string_view line);
   void logInternalError(std::string_view what, const std::exception_ptr& e);
@@ -120,7 +135,7 @@ class ProxyWorker {
   BufferPool buffers_;
   http::RequestHead parse_scratch_;
   std::vector<std::unique_ptr<HttpStream>> free_streams_;
-  std::unordered_set<H1Connection*> connections_;
+  std::unordered_set<DownstreamConnection*> connections_;
   std::string log_batch_;  // access log lines not yet handed to the writer
   size_t mirrors_in_flight_ = 0;
   bool draining_ = false;

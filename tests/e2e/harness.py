@@ -15,6 +15,144 @@ import time
 
 DEADLINE = 20.0  # seconds any single wait may take
 
+# The protocol the tests' requests use: "1.1", or "2" to run the same tests over HTTP/2 with
+# prior knowledge (ctest registers the routing and policy suites both ways).
+PROTOCOL = os.environ.get("MESHROUTE_E2E_HTTP", "1.1")
+HTTP2 = PROTOCOL == "2"
+# How the access log spells the protocol of the tests' requests.
+LOG_PROTOCOL = "HTTP/2" if HTTP2 else "HTTP/1.1"
+
+
+def http1_only(test):
+    """Skips a test over HTTP/2: it is about HTTP/1.x framing (raw bytes, pipelining,
+    Expect, upgrades, HTTP/1.0), which HTTP/2 does not have."""
+    import unittest
+    return unittest.skipIf(HTTP2, "about HTTP/1.x framing")(test)
+
+
+def _import_h2():
+    # Debian's python3-h2 lives in the system's dist-packages; the tests may run under
+    # another interpreter of the same version.
+    try:
+        import h2.connection  # noqa: F401
+    except ImportError:
+        import sys
+        sys.path.append("/usr/lib/python3/dist-packages")
+    import h2.config
+    import h2.connection
+    import h2.events
+    return h2
+
+
+class H2Client:
+    """One HTTP/2 connection with prior knowledge (Debian's python3-h2), requests one at a
+    time or several at once; the counterpart of http.client.HTTPConnection for the tests."""
+
+    def __init__(self, port, timeout=DEADLINE):
+        self.h2 = _import_h2()
+        self.sock = socket.create_connection(("127.0.0.1", port), timeout=timeout)
+        self.conn = self.h2.connection.H2Connection(
+            config=self.h2.config.H2Configuration(client_side=True, header_encoding=None))
+        self.conn.initiate_connection()
+        self.sock.sendall(self.conn.data_to_send())
+        self.responses = {}  # stream id -> {"status", "headers", "body", "done", "reset"}
+        self.goaway = None
+
+    def close(self):
+        try:
+            self.sock.close()
+        except OSError:
+            pass
+
+    def start(self, method, path, host, headers=None, body=None, end=True):
+        sid = self.conn.get_next_available_stream_id()
+        fields = [(":method", method), (":path", path), (":scheme", "http"),
+                  (":authority", host)]
+        fields += [(k.lower(), str(v)) for k, v in (headers or {}).items()
+                   if k.lower() != "host"]
+        if body is not None and not any(k == "content-length" for k, _ in fields):
+            fields.append(("content-length", str(len(body))))
+        self.responses[sid] = {"status": None, "headers": {}, "body": bytearray(), "done": False,
+                               "reset": None}
+        self.conn.send_headers(sid, fields, end_stream=body is None and end)
+        self.sock.sendall(self.conn.data_to_send())
+        if body is not None:
+            self.send_body(sid, body, end)
+        return sid
+
+    def send_body(self, sid, body, end=True):
+        view = memoryview(body)
+        while view:
+            window = min(self.conn.local_flow_control_window(sid),
+                         self.conn.max_outbound_frame_size)
+            if window <= 0:
+                self._read_once()  # wait for WINDOW_UPDATE
+                if self.responses[sid]["done"]:
+                    return
+                continue
+            self.conn.send_data(sid, bytes(view[:window]))
+            view = view[window:]
+            self.sock.sendall(self.conn.data_to_send())
+        if end:
+            self.conn.end_stream(sid)
+            self.sock.sendall(self.conn.data_to_send())
+
+    def reset(self, sid):
+        self.conn.reset_stream(sid)
+        self.sock.sendall(self.conn.data_to_send())
+
+    def _read_once(self):
+        data = self.sock.recv(65536)
+        if not data:
+            raise ConnectionError("connection closed by the proxy")
+        ev = self.h2.events
+        for e in self.conn.receive_data(data):
+            r = self.responses.get(getattr(e, "stream_id", None))
+            if isinstance(e, ev.ResponseReceived):
+                for k, v in e.headers:
+                    k, v = k.decode(), v.decode()
+                    if k == ":status":
+                        r["status"] = int(v)
+                    else:
+                        r["headers"][k] = v
+            elif isinstance(e, ev.TrailersReceived):
+                for k, v in e.headers:
+                    r["headers"][k.decode()] = v.decode()
+            elif isinstance(e, ev.DataReceived):
+                r["body"] += e.data
+                self.conn.acknowledge_received_data(e.flow_controlled_length, e.stream_id)
+            elif isinstance(e, ev.StreamEnded):
+                r["done"] = True
+            elif isinstance(e, ev.StreamReset):
+                if r is not None:
+                    r["done"], r["reset"] = True, e.error_code
+            elif isinstance(e, ev.ConnectionTerminated):
+                self.goaway = e
+        out = self.conn.data_to_send()
+        if out:
+            self.sock.sendall(out)
+
+    def wait(self, sid):
+        r = self.responses[sid]
+        while not r["done"]:
+            self._read_once()
+        del self.responses[sid]
+        r["body"] = bytes(r["body"])
+        return r
+
+    def request(self, method, path, host, headers=None, body=None):
+        r = self.wait(self.start(method, path, host, headers, body))
+        if r["reset"] is not None:
+            raise ConnectionResetError(f"stream reset with error code {r['reset']}")
+        return r["status"], r["headers"], r["body"]
+
+
+def connect(port, timeout=DEADLINE):
+    """A client connection in the tests' protocol, for several requests (`conn=`)."""
+    if HTTP2:
+        return H2Client(port, timeout)
+    return http.client.HTTPConnection("127.0.0.1", port, timeout=timeout)
+
 
 class Proc:
     """A child process whose stdout and stderr are collected line by line in threads."""
@@ -123,8 +261,12 @@ class Proxy:
                 headers=None, body=None, conn=None):
         """One request; returns (status, headers dict lower-case, body bytes)."""
         own = conn is None
-        c = conn or http.client.HTTPConnection("127.0.0.1", self.port, timeout=DEADLINE)
+        c = conn or connect(self.port)
         try:
+            if isinstance(c, H2Client):
+                if isinstance(body, str):
+                    body = body.encode()
+                return c.request(method, path, host, headers, body)
             h = {"Host": host}
             h.update(headers or {})
             c.request(method, path, body=body, headers=h)

@@ -336,7 +336,7 @@ class FaultInjectionTest(PolicyCase):
 
     def test_abort_percentage_50(self):
         n = 400
-        conn = http.client.HTTPConnection("127.0.0.1", self.proxy.port, timeout=harness.DEADLINE)
+        conn = harness.connect(self.proxy.port)
         aborted, passed = [], []
         for i in range(n):
             request_id = rid("half")
@@ -408,7 +408,7 @@ class RetryTest(PolicyCase):
         cls.start(docs)
 
     def many(self, service, n, prefix):
-        conn = http.client.HTTPConnection("127.0.0.1", self.proxy.port, timeout=harness.DEADLINE)
+        conn = harness.connect(self.proxy.port)
         results = {}
         for i in range(n):
             request_id = rid(prefix)
@@ -667,7 +667,7 @@ class MirrorTest(PolicyCase):
             self.assertEqual(len(self.v1.seen(request_id)), 1, "the primary saw it once")
 
     def test_hanging_mirror_does_not_slow_or_change_the_primary(self):
-        conn = http.client.HTTPConnection("127.0.0.1", self.proxy.port, timeout=harness.DEADLINE)
+        conn = harness.connect(self.proxy.port)
         start = time.monotonic()
         for i in range(20):
             status, h, body, took = send(self.proxy, f"/hang/{i}", self.HOST, conn=conn)
@@ -788,6 +788,7 @@ class DownstreamFailureTest(PolicyCase):
     def stat(self, name):
         return endpoint_stat(self.proxy, "sink", self.echo.port, name)
 
+    @harness.http1_only
     def test_invalid_chunk_size_is_400_dpe_and_no_upstream_error(self):
         errors_before = self.stat("rq_error")
         path = f"/chunked-{rid('dpe')}"
@@ -818,14 +819,28 @@ class DownstreamFailureTest(PolicyCase):
 
     def test_client_gone_mid_request_is_logged_dc_and_the_upstream_request_cancelled(self):
         request_id = rid("gone")
-        s = socket.create_connection(("127.0.0.1", self.proxy.port), timeout=10)
-        try:
-            s.sendall(f"GET /delay/10s HTTP/1.1\r\nHost: {self.HOST}\r\n"
-                      f"x-request-id: {request_id}\r\n\r\n".encode())
-            harness.wait_until(lambda: self.stat("rq_active") == 1,
-                               "the request in flight to the backend", 10)
-        finally:
-            s.close()
+        if harness.HTTP2:
+            # HTTP/2: the client resets its stream (RST_STREAM CANCEL) on a connection it keeps.
+            c = harness.H2Client(self.proxy.port)
+            try:
+                sid = c.start("GET", "/delay/10s", self.HOST, {"x-request-id": request_id})
+                harness.wait_until(lambda: self.stat("rq_active") == 1,
+                                   "the request in flight to the backend", 10)
+                c.reset(sid)
+                # The connection goes on serving.
+                status, _, _ = c.request("GET", "/after-reset", self.HOST)
+                self.assertEqual(status, 200)
+            finally:
+                c.close()
+        else:
+            s = socket.create_connection(("127.0.0.1", self.proxy.port), timeout=10)
+            try:
+                s.sendall(f"GET /delay/10s HTTP/1.1\r\nHost: {self.HOST}\r\n"
+                          f"x-request-id: {request_id}\r\n\r\n".encode())
+                harness.wait_until(lambda: self.stat("rq_active") == 1,
+                                   "the request in flight to the backend", 10)
+            finally:
+                s.close()
         # Both well before the backend's 10 s answer: the proxy notices the close itself.
         entry = access_log(self.proxy, f'"{request_id}"', timeout=5)
         self.assertIn("DC", entry["flags"], entry["line"])

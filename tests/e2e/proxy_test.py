@@ -137,6 +137,7 @@ class ProxyTest(unittest.TestCase):
         j, _ = self.echo_json(host="reviews:9080", headers={"x-user-type": "beta"})
         self.assertEqual(j["name"], "reviews-v2")
 
+    @harness.http1_only
     def test_absolute_form_through_curl_proxy(self):
         out = subprocess.run(
             ["curl", "-s", "-x", f"http://127.0.0.1:{self.proxy.port}", "-H", "x-user-type: beta",
@@ -145,7 +146,7 @@ class ProxyTest(unittest.TestCase):
         self.assertEqual((j["name"], j["path"], j["query"]), ("reviews-v2", "/abs", "q=1"))
 
     def test_weighted_split_80_20(self):
-        conn = http.client.HTTPConnection("127.0.0.1", self.proxy.port, timeout=20)
+        conn = harness.connect(self.proxy.port)
         counts = {}
         n = 2000
         for _ in range(n):
@@ -197,14 +198,14 @@ class ProxyTest(unittest.TestCase):
         port = self.echos["v3"].port
         j, _ = self.echo_json("/pt", host=f"127.0.0.1:{port}")
         self.assertEqual(j["name"], "reviews-v3")
-        harness.wait_until(lambda: any('"GET /pt HTTP/1.1" 200' in l and "PassthroughCluster" in l
+        harness.wait_until(lambda: any(f'"GET /pt {harness.LOG_PROTOCOL}" 200' in l and "PassthroughCluster" in l
                                        for l in self.proxy.p.lines("out")), "passthrough logged")
 
     # --- Envoy's local answers
     def test_no_route_404_nr(self):
         status, _, body = self.get("/other", host="narrow.default.svc.cluster.local:9080")
         self.assertEqual((status, body), (404, b""))
-        harness.wait_until(lambda: any('"GET /other HTTP/1.1" 404 NR' in l
+        harness.wait_until(lambda: any(f'"GET /other {harness.LOG_PROTOCOL}" 404 NR' in l
                                        for l in self.proxy.p.lines("out")), "access log NR")
 
     def test_empty_subset_503_no_healthy_upstream(self):
@@ -214,7 +215,7 @@ class ProxyTest(unittest.TestCase):
     def test_undefined_subset_503_nc(self):
         status, _, body = self.get("/undefined")
         self.assertEqual(status, 503)
-        harness.wait_until(lambda: any('"GET /undefined HTTP/1.1" 503 NC' in l
+        harness.wait_until(lambda: any(f'"GET /undefined {harness.LOG_PROTOCOL}" 503 NC' in l
                                        for l in self.proxy.p.lines("out")), "access log NC")
 
     def test_connection_failure_503_body_and_flags(self):
@@ -244,11 +245,13 @@ class ProxyTest(unittest.TestCase):
         self.assertEqual(j["headers"]["x-forwarded-for"], "10.0.0.9, 127.0.0.1")
 
     # --- limits and request smuggling defences
+    @harness.http1_only
     def test_431_for_headers_over_60k(self):
         req = (f"GET / HTTP/1.1\r\nHost: {REVIEWS}\r\nx-big: " + "a" * (61 * 1024) + "\r\n\r\n")
         out = harness.raw_exchange(self.proxy.port, req.encode())
         self.assertTrue(out.startswith(b"HTTP/1.1 431 "), out[:80])
 
+    @harness.http1_only
     def test_smuggling_attempts_rejected_400(self):
         cases = {
             "CL+TE": f"POST / HTTP/1.1\r\nHost: {REVIEWS}\r\nContent-Length: 5\r\n"
@@ -264,12 +267,14 @@ class ProxyTest(unittest.TestCase):
                 out = harness.raw_exchange(self.proxy.port, req.encode())
                 self.assertTrue(out.startswith(b"HTTP/1.1 400 "), out[:80])
 
+    @harness.http1_only
     def test_unsupported_transfer_encoding_501(self):
         req = f"POST / HTTP/1.1\r\nHost: {REVIEWS}\r\nTransfer-Encoding: gzip\r\n\r\n"
         out = harness.raw_exchange(self.proxy.port, req.encode())
         self.assertTrue(out.startswith(b"HTTP/1.1 501 "), out[:80])
 
     # --- bodies, expect, upgrades, HTTP/1.0, keep-alive
+    @harness.http1_only
     def test_chunked_upload_streams(self):
         size = 5 * 1024 * 1024
 
@@ -288,6 +293,7 @@ class ProxyTest(unittest.TestCase):
         self.assertEqual(j["body_bytes"], size)
         self.assertEqual(j["headers"]["transfer-encoding"], "chunked")
 
+    @harness.http1_only
     def test_expect_100_continue(self):
         with socket.create_connection(("127.0.0.1", self.proxy.port), timeout=10) as s:
             s.sendall(f"POST /e HTTP/1.1\r\nHost: {REVIEWS}\r\nContent-Length: 4\r\n"
@@ -302,6 +308,7 @@ class ProxyTest(unittest.TestCase):
         self.assertIn(b'"body_bytes":4', rest)
         self.assertNotIn(b'"expect"', rest)
 
+    @harness.http1_only
     def test_websocket_upgrade_passthrough(self):
         with socket.create_connection(("127.0.0.1", self.proxy.port), timeout=10) as s:
             s.sendall(f"GET /ws HTTP/1.1\r\nHost: {REVIEWS}\r\nConnection: Upgrade\r\n"
@@ -319,12 +326,14 @@ class ProxyTest(unittest.TestCase):
                     got += s.recv(4096)
                 self.assertEqual(got, msg)
 
+    @harness.http1_only
     def test_http10_client(self):
         out = harness.raw_exchange(self.proxy.port,
                                    f"GET /ten HTTP/1.0\r\nHost: {REVIEWS}\r\n\r\n".encode())
         self.assertTrue(out.startswith(b"HTTP/1.0 200 OK"), out[:60])
         self.assertIn(b'"path":"/ten"', out)
 
+    @harness.http1_only
     def test_keep_alive_reuses_the_connection(self):
         conn = http.client.HTTPConnection("127.0.0.1", self.proxy.port, timeout=10)
         self.proxy.request("/a", conn=conn)
@@ -334,6 +343,7 @@ class ProxyTest(unittest.TestCase):
         self.assertIs(conn.sock, sock)
         conn.close()
 
+    @harness.http1_only
     def test_pipelined_requests_are_answered_in_order(self):
         # Three requests in one write: the connection serves them from its buffer one after
         # the other, without going idle in between; the last asks to close.
@@ -344,6 +354,7 @@ class ProxyTest(unittest.TestCase):
         self.assertLess(out.index(b'"path":"/p1"'), out.index(b'"path":"/p2"'))
         self.assertLess(out.index(b'"path":"/p2"'), out.index(b'"path":"/p3"'))
 
+    @harness.http1_only
     def test_idle_connection_serves_a_head_that_arrives_in_pieces(self):
         # After a response the connection waits with no buffer and no coroutine; the next head
         # arrives in three writes and is read to its end before it is served.
@@ -373,7 +384,7 @@ class ProxyTest(unittest.TestCase):
 
     # --- load balancing
     def spread(self, name, n=300):
-        conn = http.client.HTTPConnection("127.0.0.1", self.proxy.port, timeout=20)
+        conn = harness.connect(self.proxy.port)
         counts = {}
         for _ in range(n):
             _, h, _ = self.proxy.request("/", host=f"{name}.default.svc.cluster.local:9080",
@@ -461,7 +472,7 @@ class ProxyTest(unittest.TestCase):
         self.get("/logged", headers={"x-request-id": "log-me", "user-agent": "e2e"})
         harness.wait_until(lambda: any('"log-me"' in l for l in self.proxy.p.lines("out")), "log")
         line = next(l for l in self.proxy.p.lines("out") if '"log-me"' in l)
-        self.assertRegex(line, r'^\[\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d.*Z\] "GET /logged HTTP/1.1" 200 - via_upstream ')
+        self.assertRegex(line, r'^\[\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d.*Z\] "GET /logged ' + harness.LOG_PROTOCOL + '" 200 - via_upstream ')
         self.assertIn('"e2e" "log-me" "reviews.default.svc.cluster.local:9080"', line)
         # The catch-all route splits 80/20 between v1 and v3: either cluster, never another.
         self.assertRegex(line, r" outbound\|9080\|v[13]\|reviews\.default\.svc\.cluster\.local ")

@@ -16,6 +16,13 @@ void toRequestHead(const http::RequestHead& parsed, std::string_view raw, Reques
   h.keep_alive = parsed.keep_alive;
   h.upgrade = parsed.upgrade;
   h.expect_continue = parsed.expect_continue;
+  if (h.upgrade && http::iequals(h.headers.get("upgrade"), "h2c")) {
+    // As Envoy: an h2c upgrade is not taken (HTTP/2 cleartext is spoken with prior knowledge
+    // on the same port); the request goes on as HTTP/1.1 without the upgrade's headers.
+    h.upgrade = false;
+    h.headers.remove("upgrade");
+    h.headers.remove("http2-settings");
+  }
 }
 
 H1Framing appendResponseHead(std::string& out, const ResponseStart& start, int minor, bool close) {

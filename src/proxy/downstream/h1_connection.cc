@@ -13,6 +13,8 @@
 #include <exception>
 
 #include "proxy/downstream/h1_codec.h"
+#include "proxy/downstream/h2_codec.h"
+#include "proxy/downstream/h2_connection.h"
 #include "proxy/http_stream.h"
 #include "proxy/proxy_error.h"
 #include "proxy/send_now.h"
@@ -34,9 +36,6 @@ constexpr auto kWatchAfter = std::chrono::milliseconds(200);
 // A small unread request body is read and dropped so the connection can serve the next
 // request; anything larger closes the connection instead.
 constexpr uint64_t kMaxDiscard = uint64_t{64} * 1024;
-// Deadlines further away than this are not put on the stream's timer until the worker's tick
-// (every 100 ms) finds them this close.
-constexpr auto kTimerHorizon = std::chrono::seconds(1);
 
 std::string endpointString(const asio::ip::tcp::endpoint& e) {
   return fmt::format("{}:{}", e.address().to_string(), e.port());
@@ -61,7 +60,7 @@ H1Connection::H1Connection(ProxyWorker& worker, asio::ip::tcp::socket socket)
 H1Connection::~H1Connection() {
   if (stream_) endStream();
   if (in_) worker_.buffers().release(std::move(in_));
-  worker_.connectionEnded(this);
+  if (!handed_off_) worker_.connectionEnded(this);
 }
 
 void H1Connection::start() {
@@ -90,6 +89,13 @@ void H1Connection::onReadable(const boost::system::error_code& ec) {
   const ssize_t got = ::recv(socket_.native_handle(), buf.data(), buf.size(), MSG_DONTWAIT);
   if (got > 0) {
     in_->commit(static_cast<size_t>(got));
+    if (first_read_) {
+      switch (matchPreface(in_->readable())) {
+        case PrefaceMatch::kYes: handOffToH2(); return;
+        case PrefaceMatch::kPartial: waitForRequest(); return;  // keeps what came so far
+        case PrefaceMatch::kNo: first_read_ = false; break;
+      }
+    }
     idle_ = false;
     auto self = shared_from_this();
     asio::co_spawn(
@@ -107,6 +113,14 @@ void H1Connection::onReadable(const boost::system::error_code& ec) {
     return;
   }
   waitForRequest();  // nothing there yet
+}
+
+void H1Connection::handOffToH2() {
+  closed_ = true;
+  handed_off_ = true;
+  auto h2 = std::make_shared<H2Connection>(worker_, std::move(socket_), info_, std::move(in_));
+  worker_.connectionHandedOff(this, h2.get());
+  h2->start();
 }
 
 void H1Connection::onDrain() {
@@ -441,7 +455,7 @@ void H1Connection::armDeadlines() {
   if (e >= t.scheduled || closed_) return;
   // A far deadline (the stream-idle and header timeouts: minutes) waits for the worker's tick
   // to bring it within reach, so a request that ends long before it costs no timer operation.
-  if (e - Clock::now() > kTimerHorizon) return;
+  if (e - Clock::now() > kDeadlineTimerHorizon) return;
   t.scheduled = e;
   t.deadline.expires_at(e);
   t.deadline.async_wait([self = shared_from_this(), serial = stream_serial_](

@@ -1,4 +1,6 @@
-// One downstream HTTP/1.1 connection on a worker: the HTTP/1 codec's server side. It reads
+// One downstream HTTP/1.1 connection on a worker: the HTTP/1 codec's server side. Every
+// connection starts here; one whose first bytes are HTTP/2's preface (prior knowledge, Envoy's
+// codec_type AUTO) is handed to an H2Connection. It reads
 // request heads, hands each request to an HttpStream (taken from the worker's pool for the
 // request's lifetime) through the DownstreamStream interface, decodes the request body into
 // payload and encodes the response (content-length, re-encoded chunks, or until close).
@@ -24,6 +26,7 @@
 #include <string>
 
 #include "http/h1.h"
+#include "proxy/downstream/downstream_connection.h"
 #include "proxy/downstream/downstream_stream.h"
 #include "proxy/io_buffer.h"
 
@@ -38,7 +41,8 @@ struct ConnectionInfo {
   std::string remote_address;  // "ip:port"
 };
 
-class H1Connection final : public DownstreamStream,
+class H1Connection final : public DownstreamConnection,
+                           public DownstreamStream,
                            public std::enable_shared_from_this<H1Connection> {
  public:
   H1Connection(ProxyWorker& worker, boost::asio::ip::tcp::socket socket);
@@ -49,11 +53,11 @@ class H1Connection final : public DownstreamStream,
   // Serves what the client sent already, or waits for it.
   void start();
   // Drain: an idle connection closes now, a busy one after its current response.
-  void onDrain();
+  void onDrain() override;
   // The worker's periodic tick: an idle connection past its idle timeout closes; a request
   // waiting on its upstream for a while starts watching the client, so that a client that goes
   // away cancels the upstream request.
-  void onTick(std::chrono::steady_clock::time_point now);
+  void onTick(std::chrono::steady_clock::time_point now) override;
   [[nodiscard]] const ConnectionInfo& info() const { return info_; }
 
   // DownstreamStream.
@@ -101,6 +105,8 @@ class H1Connection final : public DownstreamStream,
   void releaseBufferIfEmpty();
   void closeUpstream();
   void close();
+  // The first bytes were HTTP/2's preface: the socket and those bytes go to an H2Connection.
+  void handOffToH2();
 
   ProxyWorker& worker_;
   boost::asio::ip::tcp::socket socket_;
@@ -128,6 +134,8 @@ class H1Connection final : public DownstreamStream,
   bool idle_ = true;  // waiting for the first byte of a request
   bool client_gone_ = false;
   bool watching_ = false;
+  bool first_read_ = true;  // the protocol is not known yet (HTTP/1.x or HTTP/2's preface)
+  bool handed_off_ = false;
 };
 
 }  // namespace meshroute::proxy

@@ -97,6 +97,7 @@ const std::string& Router::poolKey(const ClusterState& cluster, int endpoint) {
 }
 
 void Router::releaseUpstream() {
+  if (down_ != nullptr) down_->watchUpstream(nullptr);
   if (up_->buffer && !up_->buffer->empty()) {  // bytes nobody asked for: not reusable
     dropUpstream();
     return;
@@ -106,6 +107,7 @@ void Router::releaseUpstream() {
 }
 
 void Router::dropUpstream() {
+  if (down_ != nullptr) down_->watchUpstream(nullptr);
   if (up_) {
     worker_.buffers().release(std::move(up_->buffer));
     up_->transport->close();
@@ -119,6 +121,7 @@ awaitable<bool> Router::forward(HttpStream& s, DownstreamStream& down, const rou
   RequestLog& log = s.log();
   const RequestHead& head = s.head();
   const auto& settings = worker_.settings();
+  down_ = &down;
   const routing::RoutedDestination* dest = pickDestination(d, worker_.random());
   if (dest == nullptr) co_return co_await s.reply(down, ProxyError::kNoRoute);
   log.upstream_cluster = dest->resolution.cluster;

@@ -47,7 +47,10 @@ class Router {
   // Forwards the stream's request. False: the downstream connection must close.
   // After forward(), however it ended: gives back what the request held of the cluster's
   // connectionPool limits.
-  void finish() { request_slot_.reset(); }
+  void finish() {
+    request_slot_.reset();
+    down_ = nullptr;
+  }
   boost::asio::awaitable<bool> forward(HttpStream& stream, DownstreamStream& down,
                                        const routing::Decision& decision,
                                        const ExtraHeaders& response_headers);
@@ -118,6 +121,9 @@ class Router {
   bool mirrors_pending_ = false;
   std::optional<DeadlineKind> expired_;  // the deadline that ended the last attempt, if one did
   std::unique_ptr<UpstreamConnection> up_;
+  // The stream forward() serves: whatever gives up_ away (pool, close) first stops the stream
+  // watching it, so a reset or a deadline never reaches a connection this request let go.
+  DownstreamStream* down_ = nullptr;
   // connectionPool: this request's request slot (http2MaxRequests) while an attempt and its
   // response last.
   upstream::BreakerHold request_slot_;

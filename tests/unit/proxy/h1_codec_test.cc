@@ -97,5 +97,17 @@ TEST(BufferPool, ReturnedBuffersAreReusedEmptyAndBounded) {
   EXPECT_EQ(pool.freeCount(), 2U);
 }
 
+TEST(H1Codec, AnH2cUpgradeIsNotTakenAndItsHeadersAreDropped) {
+  const RequestHead h = copyOf(
+      "GET / HTTP/1.1\r\nHost: a\r\nConnection: Upgrade, HTTP2-Settings\r\nUpgrade: h2c\r\n"
+      "HTTP2-Settings: AAMAAABkAAQCAAAAAAIAAAAA\r\n\r\n");
+  EXPECT_FALSE(h.upgrade);
+  EXPECT_FALSE(h.headers.has("upgrade"));
+  EXPECT_FALSE(h.headers.has("http2-settings"));
+  const RequestHead ws =
+      copyOf("GET / HTTP/1.1\r\nHost: a\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n\r\n");
+  EXPECT_TRUE(ws.upgrade);
+}
+
 }  // namespace
 }  // namespace meshroute::proxy
