@@ -212,8 +212,8 @@ awaitable<BodyRead> H2Stream::readBody(std::string_view& data) {
 bool H2Stream::submit(const std::vector<H2Field>& fields, bool has_body) {
   nghttp2_session* s = conn_.session();
   if (s == nullptr || closed_) return false;
-  std::vector<nghttp2_nv> nv;
-  nv.reserve(fields.size());
+  std::vector<nghttp2_nv>& nv = nv_;  // kept: a response head allocates nothing
+  nv.clear();
   for (const H2Field& f : fields) {
     nv.push_back({const_cast<uint8_t*>(reinterpret_cast<const uint8_t*>(f.name.data())),
                   const_cast<uint8_t*>(reinterpret_cast<const uint8_t*>(f.value.data())),

@@ -22,7 +22,7 @@
 #include "proxy/downstream/downstream_stream.h"
 #include "proxy/downstream/h2_codec.h"
 
-struct nghttp2_session;
+#include <nghttp2/nghttp2.h>
 
 namespace meshroute::proxy {
 
@@ -99,6 +99,7 @@ class H2Stream final : public DownstreamStream, public std::enable_shared_from_t
   std::string out_;
   size_t out_offset_ = 0;
   std::vector<H2Field> fields_;
+  std::vector<nghttp2_nv> nv_;  // fields_ as nghttp2 takes them
   std::string field_scratch_;
   bool body_done_ = false;  // the client ended its side (END_STREAM)
   bool out_end_ = false;    // the response's last byte is queued
